@@ -1,0 +1,26 @@
+# Thin targets: each calls a script in scripts/, which does the work and says what it does.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup:  ## apt packages (as root, when missing), .venv with every extra
+	@bash scripts/setup.sh
+
+demo: setup  ## the interactive demo with a display; without one, the self-driving tour into ./demo-output/
+	@bash scripts/demo.sh
+
+test: setup  ## ruff, mypy, import-linter, then pytest with the real OS keyring under dbus
+	@bash scripts/test.sh
+
+bench: setup  ## benchmarks: figures and ratios in one run, JSON into ./bench-output/
+	@bash scripts/bench.sh
+
+package: setup  ## PyInstaller build and .deb installer into ./dist/
+	@bash scripts/package.sh
+
+clean:  ## remove the virtualenv and build output
+	rm -rf .venv build dist demo-output bench-output .setup-stamp
+
+.PHONY: help setup demo test bench package clean

@@ -1,0 +1,1 @@
+"""reviewer_app/client"""

@@ -1,0 +1,1 @@
+"""Qt-free wellness engine: exposure policy, ledger, break scheduler and the gate."""

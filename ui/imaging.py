@@ -1,0 +1,169 @@
+"""Untrusted bytes -> safeguarded QImage, meant to run in a worker thread.
+
+The promise: what leaves this module is either a safeguarded rendering of the requested step
+or a placeholder. The blurred rendering is made by decoding straight to a tiny size (the
+detail is never decoded at all), converting to 8-bit grayscale, then smoothly upscaling; so a
+bug further up can at worst show a blur, never the raw picture. Any failure (unknown format,
+corrupt data, a header claiming a bomb, an allocation refused) gives the placeholder.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPen
+
+ALLOCATION_LIMIT_MB = 128
+"""QImageReader refuses any single decode that would allocate more than this."""
+
+MAX_SOURCE_PIXELS = 80_000_000
+"""Largest source picture accepted (about 10,000 x 8,000); larger headers are treated as bombs."""
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+BLUR_DECODE_WIDTHS = {1: 160, 2: 128, 3: 96, 4: 80, 5: 64, 6: 56, 7: 48, 8: 40, 9: 32, 10: 24}
+"""Blur strength 1 (light) .. 10 (strongest) -> the width the picture is decoded to."""
+
+
+class RevealStep(enum.IntEnum):
+    """The stepped reveal of SAFEGUARDS.md, from safest to least safe."""
+
+    BLURRED = 0
+    SHARP_GRAY = 1
+    COLOUR = 2
+
+
+@dataclass(frozen=True)
+class SafeRendering:
+    """A rendering that may be painted. `placeholder` is True when the media was withheld."""
+
+    image: QImage
+    step: RevealStep
+    placeholder: bool = False
+    problem: str | None = None
+    source_size: QSize | None = None
+
+
+class UnsafeMedia(Exception):
+    """The bytes could not be turned into a safeguarded rendering; the message says why."""
+
+
+def blur_decode_width(strength: int) -> int:
+    """Decode width for a blur strength, clamped to the known range (stronger is smaller)."""
+    return BLUR_DECODE_WIDTHS[min(10, max(1, int(strength)))]
+
+
+def _open_reader(data: bytes) -> tuple[QImageReader, QBuffer]:
+    if not data:
+        raise UnsafeMedia("the media file is empty")
+    if len(data) > MAX_INPUT_BYTES:
+        raise UnsafeMedia("the media file is larger than the viewer accepts")
+    QImageReader.setAllocationLimit(ALLOCATION_LIMIT_MB)
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setDecideFormatFromContent(True)
+    reader.setAutoTransform(True)
+    if not reader.canRead():
+        raise UnsafeMedia("the media is not in a picture format the viewer can read safely")
+    size = reader.size()
+    if not size.isValid() or size.width() <= 0 or size.height() <= 0:
+        raise UnsafeMedia("the picture's header gives no usable size")
+    if size.width() * size.height() > MAX_SOURCE_PIXELS:
+        raise UnsafeMedia(
+            f"the picture claims {size.width()}x{size.height()} pixels, more than the viewer "
+            "will decode (a possible decompression bomb)"
+        )
+    return reader, buffer
+
+
+def _fit(source: QSize, bound: QSize) -> QSize:
+    """`source` scaled to fit inside `bound`, aspect kept, never enlarged, never empty."""
+    scaled = source.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio)
+    if scaled.width() > source.width():
+        scaled = QSize(source)
+    return QSize(max(1, scaled.width()), max(1, scaled.height()))
+
+
+def _decode(data: bytes, bound: QSize) -> tuple[QImage, QSize]:
+    reader, buffer = _open_reader(data)
+    source = reader.size()
+    reader.setScaledSize(_fit(source, bound))
+    image = reader.read()
+    buffer.close()
+    if image.isNull():
+        raise UnsafeMedia(f"the picture could not be decoded ({reader.errorString()})")
+    return image, source
+
+
+def render(data: bytes, step: RevealStep, display: QSize, *, blur_strength: int = 7,
+           grayscale: bool = True) -> SafeRendering:
+    """Render `data` at `step` to fit `display`; never raises, fails closed to a placeholder.
+
+    `grayscale` applies to the blurred step (team policy may allow a colour blur); the
+    sharp-gray step is always gray, and only COLOUR shows colour.
+    """
+    try:
+        if step is RevealStep.BLURRED:
+            width = blur_decode_width(blur_strength)
+            tiny, source = _decode(data, QSize(width, width))
+            if grayscale:
+                tiny = tiny.convertToFormat(QImage.Format.Format_Grayscale8)
+            else:
+                tiny = tiny.convertToFormat(QImage.Format.Format_RGB32)
+            image = _smooth_upscale(tiny, _fit_up(source, display))
+        else:
+            image, source = _decode(data, display)
+            wanted = (QImage.Format.Format_RGB32 if step is RevealStep.COLOUR
+                      else QImage.Format.Format_Grayscale8)
+            image = image.convertToFormat(wanted)
+        if image.isNull():
+            raise UnsafeMedia("the viewer ran out of memory while preparing the picture")
+        return SafeRendering(image=image, step=step, source_size=source)
+    except UnsafeMedia as exc:
+        return SafeRendering(image=placeholder(display, str(exc)), step=RevealStep.BLURRED,
+                             placeholder=True, problem=str(exc))
+    except Exception as exc:  # any decoder surprise must still fail closed
+        problem = f"the picture could not be prepared safely ({type(exc).__name__})"
+        return SafeRendering(image=placeholder(display, problem), step=RevealStep.BLURRED,
+                             placeholder=True, problem=problem)
+
+
+def _fit_up(source: QSize, bound: QSize) -> QSize:
+    """`source` scaled to fill `bound` with aspect kept (may enlarge: the blur is upscaled)."""
+    scaled = source.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio)
+    return QSize(max(1, scaled.width()), max(1, scaled.height()))
+
+
+def _smooth_upscale(tiny: QImage, target: QSize) -> QImage:
+    """Bilinear upscale in two stages, which softens the blocky cross pattern of one big step."""
+    middle = QSize(max(tiny.width(), target.width() // 4), max(tiny.height(), target.height() // 4))
+    step1 = tiny.scaled(middle, Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+    return step1.scaled(target, Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation)
+
+
+def placeholder(display: QSize, reason: str) -> QImage:
+    """A calm, content-free card saying the media was withheld and why."""
+    size = QSize(max(320, display.width()), max(180, display.height()))
+    image = QImage(size, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2b2d31"))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#5c6068"), 3, Qt.PenStyle.DashLine))
+        painter.drawRect(image.rect().adjusted(8, 8, -9, -9))
+        painter.setPen(QColor("#d8dadf"))
+        font = QFont()
+        font.setPointSize(14)
+        painter.setFont(font)
+        text = f"Media withheld\n\nNo safeguarded rendering could be made:\n{reason}"
+        box = QRect(image.rect().adjusted(32, 32, -32, -32))
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
+    finally:
+        painter.end()
+    return image

@@ -1,0 +1,106 @@
+"""The one way the UI runs core calls off the GUI thread and gets the result back by signal.
+
+Two pools: `decode_pool` for image work (cores - 1 threads) and `session_pool`, a single
+serial thread for everything that touches the network or the local database (SQLite writes
+are serialized anyway, and a serial order keeps "decide, then fetch next" in order).
+
+Never touch widgets inside `op`: it runs on a worker thread. `on_done` and `on_failed` run on
+the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; worker threads emit, Qt queues delivery to the GUI thread.
+
+    Signals:
+        sig_done(object): the op's result.
+        sig_failed(object): the exception the op raised.
+    """
+
+    sig_done = Signal(object)
+    sig_failed = Signal(object)
+
+
+class _Job(QRunnable, Generic[T]):
+    def __init__(self, op: Callable[[], T], relay: _Relay) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._op = op
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._op()
+        except BaseException as exc:  # delivered to the GUI thread, which decides
+            self._relay.sig_failed.emit(exc)
+        else:
+            self._relay.sig_done.emit(result)
+
+
+class Workers(QObject):
+    """Owns the two pools and the relays of jobs still running (so none is collected early)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.decode_pool = QThreadPool(self)
+        self.decode_pool.setMaxThreadCount(max(1, (os.cpu_count() or 2) - 1))
+        self.session_pool = QThreadPool(self)
+        self.session_pool.setMaxThreadCount(1)
+        self._pending: set[_Relay] = set()
+
+    def run(
+        self,
+        op: Callable[[], T],
+        on_done: Callable[[T], Any] | None = None,
+        on_failed: Callable[[BaseException], Any] | None = None,
+        *,
+        pool: QThreadPool | None = None,
+    ) -> None:
+        """Run `op` on `pool` (default: the serial session pool); report back on the GUI thread."""
+        relay = _Relay(self)
+        self._pending.add(relay)
+
+        def finish() -> None:
+            self._pending.discard(relay)
+            relay.deleteLater()
+
+        def done(result: Any) -> None:
+            finish()
+            if on_done is not None:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            finish()
+            if on_failed is not None:
+                on_failed(exc)
+            else:
+                log.error("background work failed: %s", exc, exc_info=exc)
+
+        relay.sig_done.connect(done, Qt.ConnectionType.QueuedConnection)
+        relay.sig_failed.connect(failed, Qt.ConnectionType.QueuedConnection)
+        (pool or self.session_pool).start(_Job(op, relay))
+
+    def decode(self, op: Callable[[], T], on_done: Callable[[T], Any]) -> None:
+        """Run image work on the decode pool."""
+        self.run(op, on_done, pool=self.decode_pool)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait_idle(self, msecs: int = 30_000) -> bool:
+        """Block until both pools are empty (for shutdown and tests, never for normal UI)."""
+        ok = self.session_pool.waitForDone(msecs)
+        return self.decode_pool.waitForDone(msecs) and ok

@@ -1,0 +1,98 @@
+"""`reviewer-app`: the composition root. Parses arguments, wires the core and the UI, and
+imports Qt only once it is sure a window is wanted (so `--help` works without a display).
+
+    reviewer-app --server https://review.example     the workstation (sign-in dialog)
+    reviewer-app --demo                              synthetic demo: local service, signed in
+    reviewer-app --tour DIR                          the demo driving itself, screenshots in DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import secrets
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from reviewer_app.config import ClientConfig
+
+log = logging.getLogger("reviewer_app")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="reviewer-app",
+        description="Reviewer workstation for trust-and-safety escalations. Media is shown "
+                    "grayscale and blurred until you reveal it; exposure is counted and "
+                    "breaks are enforced.",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--server", metavar="URL", help="the review service (https://...)")
+    mode.add_argument("--demo", action="store_true",
+                      help="start a local service with synthetic cases and sign in to it")
+    mode.add_argument("--tour", metavar="DIR", type=Path,
+                      help="run the demo by itself and save a screenshot per step into DIR")
+    parser.add_argument("--cases", type=int, default=8, help="demo: how many synthetic cases")
+    parser.add_argument("--data-dir", type=Path, help="local store (default: per-user data dir)")
+    parser.add_argument("--ca-bundle", type=Path, help="extra CA bundle (PEM) for TLS")
+    parser.add_argument("--no-prefetch", action="store_true", help="do not prefetch next cases")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def demo_service(workdir: Path, cases: int) -> Iterator[tuple[str, tuple[str, str]]]:
+    """The review service in-process on 127.0.0.1 (random port), seeded with synthetic cases."""
+    try:
+        from reviewer_app.service.seed import seed_demo
+        from reviewer_app.service.server import start_in_thread
+        from reviewer_app.service.settings import ServiceSettings
+    except ImportError as exc:  # the service extra is not installed
+        raise SystemExit(
+            f"The demo needs the service extra: pip install 'reviewer-app[service]' ({exc})"
+        ) from exc
+    db_url = f"sqlite:///{workdir / 'service.sqlite3'}"
+    accounts = seed_demo(db_url, cases=cases)
+    with start_in_thread(ServiceSettings(db_url=db_url)) as running:
+        yield running.url, accounts.specialist
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not (args.server or args.demo or args.tour):
+        print("reviewer-app: give --server URL, or --demo, or --tour DIR (see --help)",
+              file=sys.stderr)
+        return 2
+    from ui.app import run  # Qt is imported from here on
+
+    options: dict[str, Any] = {"prefetch": not args.no_prefetch}
+    if args.server:
+        try:
+            config = ClientConfig(server_url=args.server, ca_bundle=args.ca_bundle,
+                                  **({"data_dir": args.data_dir} if args.data_dir else {}))
+        except ValueError as exc:
+            print(f"reviewer-app: {exc}", file=sys.stderr)
+            return 2
+        return run(config, **options)
+
+    with tempfile.TemporaryDirectory(prefix="reviewer-demo-") as tmp:
+        workdir = Path(tmp)
+        with demo_service(workdir, args.cases) as (url, credentials):
+            config = ClientConfig(
+                server_url=url,
+                data_dir=args.data_dir or workdir / "client",
+                keyring_service=f"reviewer-app-demo-{secrets.token_hex(4)}",
+            )
+            tour = args.tour.resolve() if args.tour else None
+            return run(config, demo_credentials=credentials, tour_dir=tour,
+                       settings_path=workdir / "settings.ini" if tour else None, **options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

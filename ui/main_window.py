@@ -1,0 +1,274 @@
+"""The workstation window: queue on the left, the case (context, then media) in the middle,
+the decision bar below, sync status at the bottom. Every command has a key and is in the
+Ctrl+K palette; window geometry and splitters are remembered between sessions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QSplitter,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer_app.domain import CaseSummary
+from ui.imaging import RevealStep, SafeRendering
+from ui.render_cache import CaseMedia
+from ui.review_flow import ReviewFlow
+from ui.theme import apply_theme
+from ui.views.case_view import CaseView, category_warning
+from ui.views.command_palette import CommandPalette
+from ui.views.decision_bar import DecisionBar, DecisionDraft
+from ui.views.queue_panel import QueuePanel
+
+HOLD_KEY = Qt.Key.Key_Space
+_TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        sig_closing(): the window is about to close (leases get released, sync flushes).
+    """
+
+    sig_closing = Signal()
+
+    def __init__(self, flow: ReviewFlow, settings: QSettings, *, title: str = "") -> None:
+        super().__init__()
+        self.flow = flow
+        self.settings = settings
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(title or "Reviewer workstation")
+        self.queue = QueuePanel(self)
+        self.case_view = CaseView(self)
+        self.viewer = self.case_view.viewer
+        self.decision_bar = DecisionBar(self)
+
+        centre = QWidget(self)
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(self.case_view, 1)
+        column.addWidget(self.decision_bar)
+        self.split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.split.setObjectName("mainSplit")
+        self.split.addWidget(self.queue)
+        self.split.addWidget(centre)
+        self.split.setStretchFactor(1, 4)
+        self.setCentralWidget(self.split)
+
+        self.sync_label = QLabel("Starting…", self)
+        self.sync_label.setObjectName("syncStatus")
+        self.sync_label.setAccessibleName("Sync status")
+        self.step_label = QLabel("", self)
+        self.step_label.setAccessibleName("Reveal step")
+        self.statusBar().addPermanentWidget(self.step_label)
+        self.statusBar().addPermanentWidget(self.sync_label)
+
+        self._commands: list[QAction] = list(self.decision_bar.actions.values())
+        self._build_actions()
+        self._wire()
+        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+        self._restore()
+
+    # ------------------------------------------------------------------ actions
+
+    def _action(self, text: str, keys: str | QKeySequence.StandardKey, slot: object,
+                name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        self._commands.append(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.act_pull = a("Pull more cases", "Ctrl+L", lambda: self.flow.pull(), "pull")
+        self.act_release = a("Release undecided cases", "Ctrl+Shift+L", self.flow.release,
+                             "release")
+        self.act_palette = a("Command palette", "Ctrl+K", self.open_palette, "palette")
+        self.act_hide = a("Hide everything now / show blurred again", "H", self.toggle_hidden,
+                          "hideNow")
+        self.act_step = a("Reveal one step (blur, sharp gray, colour)", "V",
+                          self.viewer.step_reveal, "stepReveal")
+        self.act_lens = a("Lens: sharpen under the pointer", "Z", self.viewer.toggle_lens, "lens")
+        self.act_ack = a("Show the blurred preview after the warning", "Return",
+                         self.viewer.acknowledge_warning, "acknowledge")
+        self.act_zoom_in = a("Zoom in", "+", self.viewer.zoom_in, "zoomIn")
+        self.act_zoom_out = a("Zoom out", "-", self.viewer.zoom_out, "zoomOut")
+        self.act_fit = a("Zoom to fit", "0", self.viewer.zoom_fit, "zoomFit")
+        self.act_next = a("Next case", "Ctrl+Down", lambda: self._go(+1), "nextCase")
+        self.act_prev = a("Previous case", "Ctrl+Up", lambda: self._go(-1), "prevCase")
+        self.act_note = a("Add a note to the case", "N", self.add_note, "note")
+        self.act_reason = a("Type a reason", "W", self.decision_bar.reason.setFocus, "reason")
+        self.act_cite = a("Choose the policy citation", "C", self.focus_citation, "citation")
+        self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
+        self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
+
+    def _wire(self) -> None:
+        f = self.flow
+        f.sig_queue.connect(self.on_queue)
+        f.sig_opened.connect(self.on_opened)
+        f.sig_rendering.connect(self.on_rendering)
+        f.sig_decided.connect(self.queue.model.mark_decided)
+        f.sig_counts.connect(self.on_counts)
+        f.sig_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        f.sig_error.connect(self.show_error)
+        self.queue.sig_open.connect(f.open)
+        self.queue.sig_pull.connect(lambda: f.pull())
+        self.queue.sig_release.connect(f.release)
+        self.decision_bar.sig_decide.connect(self.decide)
+        self.decision_bar.sig_problem.connect(self.show_error)
+        self.decision_bar.reason.returnPressed.connect(self.viewer.setFocus)
+        self.viewer.sig_exposure.connect(f.record_exposure)
+        self.viewer.sig_needs_step.connect(lambda step: f.request_step(RevealStep(step)))
+        self.viewer.sig_step_changed.connect(self._show_step)
+
+    # ------------------------------------------------------------------ flow results
+
+    def on_queue(self, cases: list[CaseSummary]) -> None:
+        self.queue.model.decided = set(self.flow.decided)
+        self.queue.model.set_cases(cases)
+        if self.flow.current is not None:
+            self.queue.select(self.flow.current.case.id)
+
+    def on_opened(self, entry: CaseMedia | None) -> None:
+        self.case_view.show_case(entry.case if entry else None)
+        self.decision_bar.set_case(entry.case if entry else None)
+        if entry is None:
+            return
+        self.queue.select(entry.case.id)
+        blurred = entry.renderings.get(RevealStep.BLURRED)
+        if blurred is not None:
+            self.viewer.show_item(blurred, severity=int(entry.case.severity),
+                                  label=category_warning(entry.case.harm_category,
+                                                         int(entry.case.severity)))
+            for step, rendering in entry.renderings.items():
+                if step is not RevealStep.BLURRED:
+                    self.viewer.add_rendering(rendering)
+            self.case_view.set_media_note(blurred.problem and
+                                          f"Media withheld: {blurred.problem}.")
+        self._show_step(int(RevealStep.BLURRED))
+        self.viewer.setFocus()
+
+    def on_rendering(self, case_id: str, rendering: SafeRendering) -> None:
+        current = self.flow.current
+        if current is not None and current.case.id == case_id:
+            self.viewer.add_rendering(rendering)
+
+    def on_counts(self, counts: object) -> None:
+        pending = getattr(counts, "pending", 0)
+        synced = getattr(counts, "synced", 0)
+        conflicts = getattr(counts, "conflicts", 0)
+        invalid = getattr(counts, "invalid", 0)
+        text = f"{pending} pending · {synced} synced"
+        if conflicts or invalid:
+            text += f" · {conflicts + invalid} to resolve"
+        self.sync_label.setText(text)
+
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    def _show_step(self, step: int) -> None:
+        names = {0: "Blurred grayscale", 1: "Sharp grayscale", 2: "Colour"}
+        self.step_label.setText(names.get(step, ""))
+
+    # ------------------------------------------------------------------ commands
+
+    def decide(self, draft: DecisionDraft) -> None:
+        self.viewer.clear()
+        self.flow.decide(draft.action, policy_refs=draft.policy_refs, reason=draft.reason,
+                         escalate_to=draft.escalate_to)
+
+    def _go(self, delta: int) -> None:
+        cases = [c.id for c in self.flow.cases if c.id not in self.flow.decided]
+        if not cases:
+            return
+        current = self.flow.current.case.id if self.flow.current else None
+        i = cases.index(current) if current in cases else -delta
+        self.flow.open(cases[(i + delta) % len(cases)])
+
+    def toggle_hidden(self) -> None:
+        if self.viewer.hidden:
+            self.viewer.unhide()
+        else:
+            self.viewer.hide_now()
+
+    def focus_citation(self) -> None:
+        self.decision_bar.citation.setFocus()
+        self.decision_bar.citation.showPopup()
+
+    def add_note(self) -> None:
+        if self.flow.current is None:
+            return
+        text, ok = QInputDialog.getMultiLineText(self, "Note", "Note on this case:")
+        if ok and text.strip():
+            self.flow.add_note(text.strip())
+
+    def open_palette(self) -> None:
+        CommandPalette(self._commands, self).exec()
+
+    def toggle_theme(self) -> None:
+        theme = "light" if self.settings.value("theme", "dark") == "dark" else "dark"
+        self.settings.setValue("theme", theme)
+        apply_theme(theme)
+
+    # ------------------------------------------------------------------ hold to reveal
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.isActiveWindow():
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            if key_event.key() == HOLD_KEY and not isinstance(
+                    QApplication.focusWidget(), _TEXT_INPUTS):
+                if not key_event.isAutoRepeat():
+                    if kind == QEvent.Type.KeyPress:
+                        self.viewer.begin_hold()
+                    else:
+                        self.viewer.end_hold()
+                return True
+        elif kind == QEvent.Type.ApplicationDeactivate:
+            self.viewer.end_hold()
+        return False
+
+    # ------------------------------------------------------------------ state
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        for key, widget in (("window/mainSplit", self.split),
+                            ("window/caseSplit", self.case_view.splitter)):
+            state = self.settings.value(key)
+            if isinstance(state, QByteArray):
+                widget.restoreState(state)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/mainSplit", self.split.saveState())
+        self.settings.setValue("window/caseSplit", self.case_view.splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.viewer.hide_now()
+        self.save_state()
+        QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
+        self.sig_closing.emit()
+        super().closeEvent(event)

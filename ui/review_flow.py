@@ -1,0 +1,319 @@
+"""How a case flows through the workstation: lease, open, render, reveal, decide, next.
+
+Every network and database call runs on the serial session pool, every decode on the decode
+pool; this object only routes results back to the widgets by signal. It never holds a
+rendering it did not get from `ui.imaging`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QElapsedTimer, QObject, QSize, QTimer, Signal
+
+from reviewer_app.client.errors import ClientError
+from reviewer_app.client.session import ReviewSession
+from reviewer_app.domain import (
+    Case,
+    CaseSummary,
+    ExposureEvent,
+    ExposureKind,
+    MediaKind,
+    new_client_id,
+)
+from ui.imaging import RevealStep, SafeRendering, placeholder, render
+from ui.render_cache import CaseMedia, RenderCache
+from ui.workers import Workers
+
+log = logging.getLogger(__name__)
+PREFETCH_AHEAD = 3
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReviewFlow(QObject):
+    """Signals:
+        sig_queue(object): list[CaseSummary] of the leased cases.
+        sig_opened(object): the CaseMedia now open (or None).
+        sig_rendering(str, object): a SafeRendering for a case id.
+        sig_decided(str): a decision for this case id is safely in the outbox.
+        sig_counts(object): outbox counts from the store.
+        sig_message(str): a sentence for the status line.
+        sig_error(str): a sentence the reviewer must see.
+        sig_refused(object): the service refused a lease (the ClientError, e.g. OnBreak).
+        sig_exposure(object): an ExposureEvent was recorded.
+    """
+
+    sig_queue = Signal(object)
+    sig_opened = Signal(object)
+    sig_rendering = Signal(str, object)
+    sig_decided = Signal(str)
+    sig_counts = Signal(object)
+    sig_message = Signal(str)
+    sig_error = Signal(str)
+    sig_refused = Signal(object)
+    sig_exposure = Signal(object)
+
+    def __init__(self, session: ReviewSession, workers: Workers, *,
+                 display: QSize | None = None, blur_strength: int = 7,
+                 grayscale: bool = True, colour_allowed: bool = True,
+                 prefetch: bool = True, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.workers = workers
+        self.display = display or QSize(1280, 720)
+        self.blur_strength = blur_strength
+        self.grayscale = grayscale
+        self.colour_allowed = colour_allowed
+        self.prefetch_enabled = prefetch
+        self.cache = RenderCache()
+        self.cases: list[CaseSummary] = []
+        self.decided: set[str] = set()
+        self.current: CaseMedia | None = None
+        self._loading: set[str] = set()
+        self._handle = QElapsedTimer()
+        self._counts_timer = QTimer(self)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+
+    # ------------------------------------------------------------------ queue
+
+    def start(self, counts_interval_ms: int = 1000) -> None:
+        self._counts_timer.start(counts_interval_ms)
+        self.refresh_queue()
+
+    def stop(self) -> None:
+        self._counts_timer.stop()
+
+    def _run(self, op: Callable[[], Any], on_done: Callable[[Any], Any] | None = None) -> None:
+        self.workers.run(op, on_done, self._failed)
+
+    def refresh_queue(self) -> None:
+        """Show what the store already holds (leases survive a restart of the app)."""
+        self._run(self.session.leased_cases, self._got_queue)
+
+    def pull(self, max_cases: int = 5) -> None:
+        def op() -> list[CaseSummary]:
+            self.session.lease(max_cases)
+            return self.session.leased_cases()
+
+        self.sig_message.emit("Pulling cases…")
+        self._run(op, self._got_queue)
+
+    def release(self) -> None:
+        def op() -> list[CaseSummary]:
+            self.session.release_all()
+            return self.session.leased_cases()
+
+        self.current = None
+        self.sig_opened.emit(None)
+        self._run(op, self._got_queue)
+
+    def _got_queue(self, cases: list[CaseSummary]) -> None:
+        self.cases = [c for c in cases if c.id not in self.decided]
+        self.sig_queue.emit(self.cases)
+        self.sig_message.emit(f"{len(self.cases)} cases leased")
+        if self.current is None and self.cases:
+            self.open(self.cases[0].id)
+        elif self.current is None:
+            self.sig_opened.emit(None)
+
+    def next_case_id(self, after: str | None) -> str | None:
+        ids = [c.id for c in self.cases if c.id not in self.decided]
+        if not ids:
+            return None
+        if after in ids:
+            i = ids.index(after)
+            rest = ids[i + 1:] + ids[:i]
+            return rest[0] if rest else None
+        return ids[0]
+
+    # ------------------------------------------------------------------ open
+
+    def open(self, case_id: str) -> None:
+        """Open a case: painted at once when prefetched, else loaded and rendered off-thread."""
+        self.cache.pinned = case_id
+        self._handle.start()
+        entry = self.cache.get(case_id)
+        if entry is not None and RevealStep.BLURRED in entry.renderings:
+            self.current = entry
+            self.sig_opened.emit(entry)
+            self._ensure_renderings(entry)
+        else:
+            self.current = None
+            self._load(case_id, then_open=True)
+        self._prefetch_after(case_id)
+
+    def _load(self, case_id: str, *, then_open: bool) -> None:
+        if case_id in self._loading and not then_open:
+            return
+        self._loading.add(case_id)
+
+        def op() -> CaseMedia:
+            case = self.session.case(case_id)
+            ref = next((m for m in case.media if m.kind is MediaKind.IMAGE), None)
+            if ref is None:
+                return CaseMedia(case=case, media=None, data=None,
+                                 problem="This case has no picture to show.")
+            try:
+                return CaseMedia(case=case, media=ref, data=self.session.media(ref))
+            except ClientError as exc:
+                return CaseMedia(case=case, media=ref, data=None, problem=str(exc))
+
+        def done(entry: CaseMedia) -> None:
+            self._loading.discard(case_id)
+            self.cache.put(entry)
+            self._render(entry, RevealStep.BLURRED,
+                         then=(lambda: self._opened_if_current(case_id)) if then_open else None)
+
+        def failed(exc: BaseException) -> None:
+            self._loading.discard(case_id)
+            self._failed(exc)
+
+        self.workers.run(op, done, failed)
+
+    def _opened_if_current(self, case_id: str) -> None:
+        if self.cache.pinned == case_id:
+            entry = self.cache.get(case_id)
+            if entry is not None:
+                self.current = entry
+                self.sig_opened.emit(entry)
+                self._ensure_renderings(entry)
+
+    def _render(self, entry: CaseMedia, step: RevealStep,
+                then: Callable[[], None] | None = None) -> None:
+        data, display = entry.data, QSize(self.display)
+        strength, gray = self.blur_strength, self.grayscale
+        problem = entry.problem
+
+        def op() -> SafeRendering:
+            if data is None:
+                reason = problem or "the media could not be fetched"
+                return SafeRendering(image=placeholder(display, reason), step=RevealStep.BLURRED,
+                                     placeholder=True, problem=reason)
+            return render(data, step, display, blur_strength=strength, grayscale=gray)
+
+        def done(rendering: SafeRendering) -> None:
+            if rendering.placeholder and step is not RevealStep.BLURRED:
+                return  # a reveal that cannot be made safely simply stays blurred
+            self.cache.add_rendering(entry.case.id, rendering)
+            self.sig_rendering.emit(entry.case.id, rendering)
+            if then is not None:
+                then()
+
+        self.workers.decode(op, done)
+
+    def _ensure_renderings(self, entry: CaseMedia) -> None:
+        """The sharp steps for reveal, decoded in the background once the blur is up."""
+        blurred = entry.renderings.get(RevealStep.BLURRED)
+        if blurred is None or blurred.placeholder:
+            return
+        steps = [RevealStep.SHARP_GRAY] + ([RevealStep.COLOUR] if self.colour_allowed else [])
+        for step in steps:
+            if step not in entry.renderings:
+                self._render(entry, step)
+
+    def request_step(self, step: RevealStep) -> None:
+        if self.current is not None and step not in self.current.renderings:
+            self._render(self.current, step)
+
+    def _prefetch_after(self, case_id: str) -> None:
+        if not self.prefetch_enabled:
+            return
+        ids: list[str] = []
+        after: str | None = case_id
+        for _ in range(PREFETCH_AHEAD):
+            nxt = self.next_case_id(after)
+            if nxt is None or nxt == case_id or nxt in ids:
+                break
+            ids.append(nxt)
+            after = nxt
+        for nxt in ids:
+            entry = self.cache.get(nxt)
+            if entry is None:
+                self._load(nxt, then_open=False)
+            else:
+                self._ensure_renderings(entry)
+
+    # ------------------------------------------------------------------ decide
+
+    def decide(self, action: Any, *, policy_refs: tuple[str, ...], reason: str,
+               escalate_to: Any, and_next: bool = True) -> None:
+        """Write the decision to the outbox (off-thread) and move to the next case at once."""
+        entry = self.current
+        if entry is None:
+            self.sig_error.emit("No case is open.")
+            return
+        case_id = entry.case.id
+        handle_ms = int(self._handle.elapsed()) if self._handle.isValid() else 0
+
+        def op() -> str:
+            self.session.decide(case_id, action, policy_refs=policy_refs, reason=reason,
+                                escalate_to=escalate_to, handle_ms=handle_ms)
+            return case_id
+
+        def failed(exc: BaseException) -> None:
+            self.decided.discard(case_id)
+            self.sig_queue.emit(self.cases)
+            self._failed(exc)
+
+        self.decided.add(case_id)
+        self.workers.run(op, self._decided, failed)
+        if and_next:
+            nxt = self.next_case_id(case_id)
+            self.cache.drop(case_id)
+            if nxt is not None:
+                self.open(nxt)
+            else:
+                self.current = None
+                self.cache.pinned = None
+                self.sig_opened.emit(None)
+                self.sig_message.emit("Queue done. Pull more cases with Ctrl+L.")
+
+    def _decided(self, case_id: str) -> None:
+        self.sig_decided.emit(case_id)
+        self.refresh_counts()
+
+    def add_note(self, body: str) -> None:
+        if self.current is None:
+            return
+        case_id = self.current.case.id
+        self._run(lambda: self.session.add_note(case_id, body),
+                  lambda _n: self.sig_message.emit("Note saved; it syncs with your decisions."))
+
+    # ------------------------------------------------------------------ exposure
+
+    def record_exposure(self, kind: str, duration_ms: int) -> ExposureEvent | None:
+        entry = self.current
+        if entry is None or entry.media is None:
+            return None
+        event = ExposureEvent(
+            client_id=new_client_id(), case_id=entry.case.id, media_id=entry.media.id,
+            harm_category=entry.case.harm_category, severity=entry.case.severity,
+            kind=ExposureKind(kind), duration_ms=max(0, duration_ms), at=_now(),
+        )
+        self._run(lambda: self.session.record_exposure(event))
+        self.sig_exposure.emit(event)
+        return event
+
+    # ------------------------------------------------------------------ status
+
+    def refresh_counts(self) -> None:
+        self._run(self.session.outbox_counts, self.sig_counts.emit)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ClientError):
+            from reviewer_app.client.errors import CapReached, OnBreak, ShiftLimit
+
+            if isinstance(exc, OnBreak | CapReached | ShiftLimit):
+                self.sig_refused.emit(exc)
+                return
+            self.sig_error.emit(str(exc))
+            return
+        log.error("unexpected failure in background work", exc_info=exc)
+        self.sig_error.emit(f"Something went wrong: {type(exc).__name__}. Your decisions are "
+                            "safe in the outbox.")

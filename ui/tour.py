@@ -1,0 +1,136 @@
+"""`reviewer-app --tour DIR`: the demo drives itself and saves a screenshot of each step.
+
+The script is a generator: each `yield` hands back a condition, and the next step runs once
+the condition holds (polled on a timer, so the event loop keeps running and workers report
+back). A condition that does not hold within the step's time limit ends the tour with exit
+code 1 and says which step stalled.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from reviewer_app.domain import Action
+from ui.imaging import RevealStep
+
+if TYPE_CHECKING:
+    from ui.app import Workstation
+
+Condition = Callable[[], bool]
+STEP_TIMEOUT_S = 60.0
+TOUR_ACTIONS = (Action.REMOVE, Action.KEEP, Action.LABEL, Action.RESTRICT, Action.ESCALATE,
+                Action.REQUEST_INFO)
+
+
+class Tour(QObject):
+    def __init__(self, ws: Workstation, out_dir: Path) -> None:
+        super().__init__(ws.window)
+        self.ws = ws
+        self.out_dir = out_dir
+        self.exit_code = 1
+        self.shots: list[Path] = []
+        self.decided = 0
+        self.counts: object = None
+        self._script: Generator[tuple[str, Condition], None, None] | None = None
+        self._waiting: tuple[str, Condition] | None = None
+        self._deadline = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._tick)
+        ws.flow.sig_counts.connect(self._got_counts)
+
+    def start(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._script = self.script()
+        self._advance()
+        self._timer.start()
+
+    # ------------------------------------------------------------------ machinery
+
+    def _got_counts(self, counts: object) -> None:
+        self.counts = counts
+
+    def _advance(self) -> None:
+        assert self._script is not None
+        try:
+            self._waiting = next(self._script)
+            self._deadline = time.monotonic() + STEP_TIMEOUT_S
+        except StopIteration:
+            self._finish(0)
+
+    def _tick(self) -> None:
+        if self._waiting is None:
+            return
+        what, condition = self._waiting
+        if condition():
+            self._advance()
+        elif time.monotonic() > self._deadline:
+            print(f"tour: stalled waiting for {what}", file=sys.stderr)
+            self._finish(1)
+
+    def _finish(self, code: int) -> None:
+        self._timer.stop()
+        self._waiting = None
+        self.exit_code = code
+        if code == 0:
+            pending = getattr(self.counts, "pending", "?")
+            synced = getattr(self.counts, "synced", "?")
+            print(f"tour: decided {self.decided} cases; decisions synced: {synced}, "
+                  f"pending: {pending}")
+            print(f"tour: {len(self.shots)} screenshots in {self.out_dir}")
+        self.ws.window.close()
+        QApplication.instance().exit(code)  # type: ignore[union-attr]
+
+    def shot(self, name: str) -> None:
+        QApplication.processEvents()
+        path = self.out_dir / f"{len(self.shots) + 1:02d}-{name}.png"
+        self.ws.window.grab().save(str(path))
+        self.shots.append(path)
+
+    # ------------------------------------------------------------------ the script
+
+    def _painted(self) -> bool:
+        viewer = self.ws.window.viewer
+        return self.ws.flow.current is not None and (
+            viewer.painted_step is not None or viewer.interstitial)
+
+    def _pending(self) -> int:
+        return int(getattr(self.counts, "pending", -1))
+
+    def script(self) -> Generator[tuple[str, Condition], None, None]:
+        flow, window, viewer = self.ws.flow, self.ws.window, self.ws.window.viewer
+        yield "the first leased case", self._painted
+        self.shot("queue-and-case")
+        first = True
+        while flow.current is not None:
+            case_id = flow.current.case.id
+            if viewer.interstitial:
+                self.shot(f"case-{case_id}-warning")
+                viewer.acknowledge_warning()
+            self.shot(f"case-{case_id}-blurred")
+            if first and not viewer.is_placeholder:
+                first = False
+                yield from self._stepped_reveal(case_id)
+            action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
+            window.decision_bar.actions[action].trigger()
+            self.decided += 1
+            yield f"the case after {case_id}", lambda cid=case_id: (  # type: ignore[misc]
+                flow.current is None or (flow.current.case.id != cid and self._painted()))
+        yield "every decision synced", lambda: (
+            self._pending() == 0 and int(getattr(self.counts, "synced", 0)) >= self.decided)
+        self.shot("all-decided-and-synced")
+
+    def _stepped_reveal(self, case_id: str) -> Generator[tuple[str, Condition], None, None]:
+        viewer = self.ws.window.viewer
+        for step in (RevealStep.SHARP_GRAY, RevealStep.COLOUR):
+            viewer.step_reveal()
+            yield f"the {step.name} rendering", lambda s=step: viewer.painted_step == s  # type: ignore[misc]
+            self.shot(f"case-{case_id}-{step.name.lower().replace('_', '-')}")
+        viewer.reblur()

@@ -1,0 +1,176 @@
+"""The queue: leased cases in priority/SLA order, with an SLA countdown that colours as it
+nears breach, and buttons to pull more cases and to release the unfinished ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer_app.domain import CaseSummary
+from ui.views.case_view import SEVERITY_COLOURS, humanise
+
+COLUMNS = ("Priority", "SLA", "Source", "Area", "Category", "Severity")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def sla_left_minutes(summary: CaseSummary, now: datetime) -> int:
+    return int((summary.sla_due_at - now).total_seconds() // 60)
+
+
+def sla_colour(minutes: int) -> QColor | None:
+    """Red when breached or under 15 min, amber under an hour."""
+    if minutes < 15:
+        return QColor("#c53030")
+    if minutes < 60:
+        return QColor("#b7791f")
+    return None
+
+
+class QueueModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cases: list[CaseSummary] = []
+        self.decided: set[str] = set()
+
+    def set_cases(self, cases: list[CaseSummary]) -> None:
+        self.beginResetModel()
+        self.cases = sorted(cases, key=lambda c: (-c.priority, c.sla_due_at))
+        self.endResetModel()
+
+    def mark_decided(self, case_id: str) -> None:
+        self.decided.add(case_id)
+        row = self.row_of(case_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def row_of(self, case_id: str) -> int | None:
+        for row, case in enumerate(self.cases):
+            if case.id == case_id:
+                return row
+        return None
+
+    def next_undecided(self, after: str | None) -> CaseSummary | None:
+        start = (self.row_of(after) or 0) if after else 0
+        order = self.cases[start:] + self.cases[:start]
+        return next((c for c in order if c.id not in self.decided and c.id != after), None)
+
+    def undecided(self) -> list[CaseSummary]:
+        return [c for c in self.cases if c.id not in self.decided]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.cases)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        case = self.cases[index.row()]
+        col = index.column()
+        minutes = sla_left_minutes(case, datetime.now(UTC))
+        if role == Qt.ItemDataRole.DisplayRole:
+            done = case.id in self.decided
+            return (
+                f"{'✓ ' if done else ''}{case.priority}",
+                f"{minutes} min" if minutes >= 0 else f"breached {-minutes} min",
+                humanise(case.source),
+                humanise(case.policy_area),
+                humanise(case.harm_category),
+                str(int(case.severity)),
+            )[col]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if case.id in self.decided:
+                return QBrush(QColor("#808080"))
+            if col == 1 and (colour := sla_colour(minutes)) is not None:
+                return QBrush(colour)
+        if role == Qt.ItemDataRole.BackgroundRole and col == 5:
+            return QBrush(QColor(SEVERITY_COLOURS.get(int(case.severity), "#4a5568")))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Case {case.id}, due {case.sla_due_at:%Y-%m-%d %H:%M} UTC"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return (f"Case {case.id}, priority {case.priority}, {humanise(case.harm_category)}, "
+                    f"severity {int(case.severity)}")
+        return None
+
+    def refresh_countdowns(self) -> None:
+        if self.cases:
+            self.dataChanged.emit(self.index(0, 1), self.index(len(self.cases) - 1, 1))
+
+
+class QueuePanel(QWidget):
+    """Signals:
+        sig_open(str): the reviewer chose a case.
+        sig_pull(): pull more cases.
+        sig_release(): release the undecided cases back to the queue.
+    """
+
+    sig_open = Signal(str)
+    sig_pull = Signal()
+    sig_release = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = QueueModel()
+        self.table = QTableView(self)
+        self.table.setObjectName("queueTable")
+        self.table.setAccessibleName("Leased cases")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.activated.connect(lambda idx: self.sig_open.emit(self.model.cases[idx.row()].id))
+        self.pull = QPushButton("&Pull cases", self)
+        self.pull.setAccessibleName("Pull more cases")
+        self.pull.setToolTip("Lease more cases from the queue (Ctrl+L)")
+        self.pull.clicked.connect(self.sig_pull)
+        self.release = QPushButton("Re&lease", self)
+        self.release.setAccessibleName("Release undecided cases")
+        self.release.setToolTip("Give undecided cases back to the queue")
+        self.release.clicked.connect(self.sig_release)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pull)
+        buttons.addWidget(self.release)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self.model.refresh_countdowns)
+        self._tick.start(30_000)
+
+    def select(self, case_id: str) -> None:
+        row = self.model.row_of(case_id)
+        if row is not None:
+            self.table.selectRow(row)
+
+    def set_locked(self, locked: bool) -> None:
+        """During an enforced break the queue cannot be used."""
+        for w in (self.table, self.pull, self.release):
+            w.setEnabled(not locked)

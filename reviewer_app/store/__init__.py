@@ -1,1 +1,1 @@
-"""reviewer_app/store"""
+"""Local SQLite store of the client: cached leased cases, the outbox, the exposure ledger."""

@@ -1,0 +1,182 @@
+"""Draining the outbox: batches through POST /v1/sync (or one request per item, for the
+benchmark's baseline), settled per item by client_id. Nothing is ever dropped: an item the
+service did not answer for stays pending, a refused one is kept and surfaced."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from reviewer_app import contract, domain
+from reviewer_app.client.clock import Clock
+from reviewer_app.client.errors import ClientError, LeaseLost, NotFound
+from reviewer_app.client.http import ApiClient
+from reviewer_app.client.problems import Refused, problem_reason
+from reviewer_app.store import outbox
+from reviewer_app.store.local import LocalStore
+from reviewer_app.store.outbox import ItemKind, PendingItem, Settlement
+
+ProgressCallback = Callable[[int, int], None]
+"""(done, total), called after every batch; a plain callable, as in Anki."""
+
+_FIELD = {ItemKind.DECISION: "decisions", ItemKind.NOTE: "notes",
+          ItemKind.EXPOSURE: "exposure_events", ItemKind.BREAK: "break_events"}
+_LIMIT = {ItemKind.DECISION: 500, ItemKind.NOTE: 500, ItemKind.EXPOSURE: 2000,
+          ItemKind.BREAK: 500}
+MAX_BATCH_BYTES = 600_000
+"""Well under the service's 1 MB body limit."""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    sent: int = 0
+    applied: int = 0
+    duplicate: int = 0
+    conflicts: int = 0
+    invalid: int = 0
+    remaining: int = 0
+    online: bool = True
+    error: str = ""
+
+
+class OutboxDrainer:
+    """One drain at a time, whoever asks (the UI's worker or the sync thread)."""
+
+    def __init__(self, api: ApiClient, store: LocalStore, clock: Clock,
+                 batch_items: int = 500, per_item: bool = False) -> None:
+        self._api = api
+        self._store = store
+        self._clock = clock
+        self.batch_items = batch_items
+        self.per_item = per_item
+        self._lock = threading.Lock()
+
+    def drain(self, progress: ProgressCallback | None = None
+              ) -> tuple[SyncReport, ClientError | None]:
+        """Send until the outbox has no pending item; stop at the first transport failure."""
+        with self._lock:
+            tally = {s: 0 for s in domain.SyncStatus}
+            sent = 0
+            failure: ClientError | None = None
+            with self._store.read() as db:
+                total = outbox.counts(db).pending
+            while failure is None:
+                with self._store.read() as db:
+                    items = outbox.pending(db, self.batch_items)
+                if not items:
+                    break
+                answered = 0
+                for group in self._groups(items):
+                    try:
+                        settlements = self._send(group)
+                    except ClientError as exc:
+                        failure = exc
+                        break
+                    with self._store.write() as db:
+                        outbox.settle(db, settlements, self._clock.now())
+                    sent += len(group)
+                    answered += len(settlements)
+                    for s in settlements:
+                        tally[s.status] += 1
+                    if progress is not None:
+                        progress(min(sent, total), max(total, sent))
+                if not answered:
+                    break  # the service answered for none of them: try again later
+            with self._store.read() as db:
+                remaining = outbox.counts(db).pending
+        return SyncReport(
+            sent=sent, applied=tally[domain.SyncStatus.APPLIED],
+            duplicate=tally[domain.SyncStatus.DUPLICATE],
+            conflicts=tally[domain.SyncStatus.CONFLICT],
+            invalid=tally[domain.SyncStatus.INVALID], remaining=remaining,
+            online=failure is None, error=str(failure) if failure else "",
+        ), failure
+
+    def _groups(self, items: Sequence[PendingItem]) -> list[list[PendingItem]]:
+        if not self.per_item:
+            return _batches(items)
+        singles = [[i] for i in items if i.kind in (ItemKind.DECISION, ItemKind.NOTE)]
+        rest = [i for i in items if i.kind not in (ItemKind.DECISION, ItemKind.NOTE)]
+        return singles + _batches(rest)
+
+    def _send(self, group: Sequence[PendingItem]) -> list[Settlement]:
+        if self.per_item and len(group) == 1 and group[0].kind in (ItemKind.DECISION,
+                                                                   ItemKind.NOTE):
+            return [self._send_one(group[0])]
+        return self._send_batch(group)
+
+    def _send_batch(self, batch: Sequence[PendingItem]) -> list[Settlement]:
+        try:
+            reply = self._api.call(contract.SyncResponse, "POST", "/v1/sync",
+                                   data=_body(batch))
+        except Refused as exc:
+            if exc.status not in (400, 413, 422):
+                raise
+            if len(batch) > 1:  # one bad item must not hold the others back: send singly
+                out: list[Settlement] = []
+                for item in batch:
+                    out.extend(self._send_batch([item]))
+                return out
+            return [Settlement(batch[0].client_id, domain.SyncStatus.INVALID, exc.code,
+                               exc.detail or str(exc))]
+        asked = {i.client_id for i in batch}
+        out = []
+        for result in reply.results:
+            if result.client_id in asked:
+                code, reason = problem_reason(result.problem)
+                out.append(Settlement(result.client_id, result.status, code, reason))
+        return out
+
+    def _send_one(self, item: PendingItem) -> Settlement:
+        headers = {contract.IDEMPOTENCY_HEADER: item.client_id}
+        if item.kind is ItemKind.DECISION:
+            path, body = f"/v1/cases/{item.case_id}/decisions", item.payload.encode()
+        else:
+            note = domain.Note.model_validate_json(item.payload)
+            path = f"/v1/cases/{item.case_id}/notes"
+            body = contract.NoteBody(client_id=note.client_id,
+                                     body=note.body).model_dump_json().encode()
+        try:
+            reply = self._api.call(contract.DecisionAccepted, "POST", path, data=body,
+                                   headers=headers, case_id=item.case_id)
+        except LeaseLost as exc:
+            return Settlement(item.client_id, domain.SyncStatus.CONFLICT, "lease_lost",
+                              exc.reason or str(exc))
+        except NotFound as exc:
+            return Settlement(item.client_id, domain.SyncStatus.CONFLICT, "not_found", str(exc))
+        except Refused as exc:
+            if exc.status in (400, 413, 422):
+                return Settlement(item.client_id, domain.SyncStatus.INVALID, exc.code,
+                                  exc.detail or str(exc))
+            raise
+        return Settlement(item.client_id, reply.status)
+
+
+def _batches(items: Sequence[PendingItem]) -> list[list[PendingItem]]:
+    """Split by the contract's per-list limits and a byte budget, keeping the order."""
+    batches: list[list[PendingItem]] = []
+    current: list[PendingItem] = []
+    size = 0
+    per_kind: dict[ItemKind, int] = {}
+    for item in items:
+        full = (size + len(item.payload) > MAX_BATCH_BYTES
+                or per_kind.get(item.kind, 0) >= _LIMIT[item.kind])
+        if current and full:
+            batches.append(current)
+            current, size, per_kind = [], 0, {}
+        current.append(item)
+        size += len(item.payload) + 1
+        per_kind[item.kind] = per_kind.get(item.kind, 0) + 1
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _body(batch: Sequence[PendingItem]) -> bytes:
+    """The SyncRequest JSON, assembled from payloads that were validated when written."""
+    lists: dict[str, list[str]] = {name: [] for name in _FIELD.values()}
+    for item in batch:
+        lists[_FIELD[item.kind]].append(item.payload)
+    return ("{" + ",".join(f'"{name}":[{",".join(p)}]' for name, p in lists.items())
+            + "}").encode()

@@ -1,0 +1,251 @@
+"""ReviewSession: the one facade the desktop UI and the CLI use. Blocking calls, safe from two
+threads at once (the UI's serial worker and the sync thread): each operation opens its own
+short store session, writes are serialised, and the outbox row is committed before return."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from keyring.backend import KeyringBackend
+from pydantic import ValidationError
+
+from reviewer_app import contract, domain
+from reviewer_app.client.clock import Clock, SystemClock
+from reviewer_app.client.credentials import RefreshTokenVault
+from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
+from reviewer_app.client.errors import (
+    AlreadyDecided,
+    ClientError,
+    InvalidInput,
+    LoginRequired,
+    MalformedReply,
+    NotFound,
+    ServiceUnavailable,
+    UnsafeMedia,
+)
+from reviewer_app.client.http import ApiClient, read_json
+from reviewer_app.client.media import MediaFetcher
+from reviewer_app.client.sync import SyncEngine
+from reviewer_app.config import ClientConfig
+from reviewer_app.store import cases, outbox
+from reviewer_app.store.local import LocalStore
+from reviewer_app.store.outbox import Conflict, OutboxCounts
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Conflict", "OutboxCounts", "ProgressCallback", "ReviewSession", "SyncReport"]
+
+
+def _invalid(exc: ValidationError) -> InvalidInput:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "input"
+    return InvalidInput(f"{where}: {first.get('msg', 'invalid')}")
+
+
+class ReviewSession:
+    """A reviewer's session with the review service, offline-first."""
+
+    def __init__(self, config: ClientConfig, *, clock: Clock | None = None,
+                 on_login_required: Callable[[], None] | None = None,
+                 keyring_backend: KeyringBackend | None = None) -> None:
+        self.config = config
+        self._clock: Clock = clock or SystemClock()
+        self.store = LocalStore(config.store_path)
+        self._vault = RefreshTokenVault(config.keyring_service, config.server_url,
+                                        keyring_backend)
+        self._api = ApiClient(config, self._clock, self._vault, on_login_required)
+        self._media = MediaFetcher(self._api, config.media_max_bytes,
+                                   config.prefetch_budget_bytes)
+        self._drainer = OutboxDrainer(self._api, self.store, self._clock)
+        self._engine: SyncEngine | None = None
+        self._me: contract.Me | None = None
+
+    # ------------------------------------------------------------------ auth
+
+    @property
+    def me(self) -> contract.Me | None:
+        return self._me
+
+    def login(self, username: str, password: str) -> contract.Me:
+        self._api.login(username, password)
+        self._me = self._api.call(contract.Me, "GET", "/v1/me")
+        self.wake()
+        return self._me
+
+    def resume(self) -> contract.Me | None:
+        if not self._api.resume():
+            return None
+        self._me = self._api.call(contract.Me, "GET", "/v1/me")
+        self.wake()
+        return self._me
+
+    def logout(self) -> None:
+        self._api.logout()
+        self._me = None
+        self._media.clear()
+
+    # ------------------------------------------------------------------ queue and cases
+
+    def lease(self, max_cases: int = 5) -> list[domain.CaseSummary]:
+        body = contract.LeaseRequest(max_cases=max_cases).model_dump(exclude_none=True)
+        lease = self._api.call(contract.Lease, "POST", "/v1/leases", json_body=body)
+        with self.store.write() as db:
+            cases.save_lease(db, lease, self._clock.now())
+        return list(lease.cases)
+
+    def leased_cases(self) -> list[domain.CaseSummary]:
+        with self.store.read() as db:
+            return cases.open_cases(db)
+
+    def case(self, case_id: str) -> domain.Case:
+        with self.store.read() as db:
+            cached = cases.get_case(db, case_id)
+        if cached is not None:
+            return cached
+        fetched = self._api.call(domain.Case, "GET", f"/v1/cases/{case_id}",
+                                 what=f"Case {case_id}")
+        if fetched.id != case_id:
+            raise MalformedReply(f"asked for case {case_id}, got {fetched.id}")
+        with self.store.write() as db:
+            cases.save_case(db, fetched)
+        return fetched
+
+    def media(self, ref: domain.MediaRef) -> bytes:
+        return self._media.get(ref)
+
+    def prefetch(self, case_ids: Sequence[str]) -> None:
+        """Cases and their media, in order, while the memory budget lasts; best effort."""
+        budget = self.config.prefetch_budget_bytes
+        for case_id in case_ids:
+            try:
+                for ref in self.case(case_id).media:
+                    if ref.size > budget:
+                        return
+                    budget -= ref.size
+                    self._media.get(ref)
+            except (ServiceUnavailable, LoginRequired):
+                return
+            except (UnsafeMedia, NotFound, MalformedReply) as exc:
+                log.info("prefetch of case %s skipped an item: %s", case_id, type(exc).__name__)
+
+    # ------------------------------------------------------------------ writes (outbox)
+
+    def decide(self, case_id: str, action: domain.Action, *, policy_refs: Sequence[str] = (),
+               reason: str = "", escalate_to: domain.EscalationTeam | None = None,
+               handle_ms: int = 0) -> domain.Decision:
+        now = self._clock.now()
+        with self.store.write() as db:
+            row = cases.lease_of(db, case_id)
+            if row is None:
+                raise NotFound(f"Case {case_id} (not leased on this computer)")
+            if row.decided or outbox.has_decision(db, case_id):
+                raise AlreadyDecided(case_id)
+            try:
+                decision = domain.Decision(
+                    client_id=domain.new_client_id(), case_id=case_id, lease_id=row.lease_id,
+                    action=action, policy_refs=list(policy_refs), reason=reason,
+                    escalate_to=escalate_to, decided_at=now, handle_ms=handle_ms)
+            except ValidationError as exc:
+                raise _invalid(exc) from None
+            outbox.add_decision(db, decision, now)
+            cases.mark_decided(db, case_id)
+        self.wake()
+        return decision
+
+    def add_note(self, case_id: str, body: str) -> domain.Note:
+        now = self._clock.now()
+        try:
+            note = domain.Note(client_id=domain.new_client_id(), case_id=case_id, body=body,
+                               written_at=now)
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+        with self.store.write() as db:
+            outbox.add_note(db, note, now)
+        self.wake()
+        return note
+
+    def record_exposure(self, event: domain.ExposureEvent) -> None:
+        with self.store.write() as db:
+            outbox.add_exposure(db, event, self._clock.now())
+        self.wake()
+
+    def record_break(self, event: domain.BreakEvent) -> None:
+        with self.store.write() as db:
+            outbox.add_break(db, event, self._clock.now())
+        self.wake()
+
+    # ------------------------------------------------------------------ sync
+
+    def sync(self, progress: ProgressCallback | None = None) -> SyncReport:
+        """Drain the outbox now. Offline is a report (online=False), not an exception; a
+        refused sign-in raises LoginRequired with the outbox untouched."""
+        report, failure = self._drainer.drain(progress)
+        if isinstance(failure, LoginRequired):
+            raise failure
+        return report
+
+    def outbox_counts(self) -> OutboxCounts:
+        with self.store.read() as db:
+            return outbox.counts(db)
+
+    def conflicts(self) -> list[Conflict]:
+        with self.store.read() as db:
+            return outbox.conflicts(db)
+
+    @property
+    def engine(self) -> SyncEngine:
+        """The background sync engine (created on first use, started by the caller)."""
+        if self._engine is None:
+            self._engine = SyncEngine(self._drainer, self._api, self.store, self._clock)
+        return self._engine
+
+    def wake(self) -> None:
+        if self._engine is not None:
+            self._engine.wake()
+
+    # ------------------------------------------------------------------ safeguards
+
+    def server_policy(self) -> dict[str, Any] | None:
+        response = self._api.request("GET", "/v1/me/policy", what="Your exposure policy")
+        try:
+            body = read_json(response)
+        finally:
+            response.close()
+        value = json.loads(body)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise MalformedReply("a policy that is not a JSON object")
+        return value
+
+    def server_exposure(self) -> contract.ExposureStatus:
+        return self._api.call(contract.ExposureStatus, "GET", "/v1/me/exposure")
+
+    # ------------------------------------------------------------------ quit
+
+    def release_all(self) -> None:
+        """Send what can be sent, then give undecided cases back to the queue."""
+        try:
+            self._drainer.drain()
+        except ClientError as exc:
+            log.info("sync before release failed: %s", type(exc).__name__)
+        with self.store.read() as db:
+            lease_ids = cases.open_lease_ids(db)
+        for lease_id in lease_ids:
+            try:
+                self._api.request("DELETE", f"/v1/leases/{lease_id}",
+                                  what=f"Lease {lease_id}").close()
+            except NotFound:
+                pass
+            with self.store.write() as db:
+                cases.lease_ended(db, lease_id)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.stop()
+        self._media.clear()
+        self._api.close()
+        self.store.close()

@@ -1,0 +1,213 @@
+"""The gate: the one decision both the client and the service make before the next case.
+
+May this reviewer continue, with which display, and if not, why (a stable ProblemCode) and
+until when (service time and seconds). It never allows a case of a capped category. The
+same policy, ledger and scheduler state give the same verdict on either side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from reviewer_app.domain import HarmCategory, ProblemCode, Severity
+from safeguards.breaks import BreakInfo, BreakScheduler, ReviewerState
+from safeguards.display import DisplaySettings, PersonalSettings, effective_display
+from safeguards.exposure import ExposureLedger
+from safeguards.policy import (
+    GRAPHIC_DAILY_LIMIT,
+    CapAction,
+    ExposurePolicy,
+    Measure,
+    Window,
+)
+
+WARN_AT = 0.8
+"""A warning comes at 80% of any cap."""
+ALL_CATEGORIES = frozenset(HarmCategory)
+
+
+@dataclass(frozen=True)
+class CapStatus:
+    """How far one cap is used: `cap` is the Cap.key (or "graphic_daily_limit", in seconds)."""
+
+    cap: str
+    window: Window
+    measure: Measure | None
+    used: float
+    limit: float
+
+    @property
+    def fraction(self) -> float:
+        return math.inf if self.limit <= 0 else self.used / self.limit
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's answer. When refused, `reason` is on_break, cap_reached or shift_limit
+    and `until`/`retry_after_seconds` say when asking again can succeed (None/0 for a
+    self-initiated break, which the reviewer ends)."""
+
+    allowed: bool
+    state: ReviewerState
+    reason: ProblemCode | None
+    until: datetime | None
+    retry_after_seconds: int | None
+    display: DisplaySettings
+    blocked_categories: frozenset[HarmCategory]
+    warnings: tuple[CapStatus, ...]
+    reached: tuple[CapStatus, ...]
+    current_break: BreakInfo | None
+    interstitial: bool
+    """Show the category warning before the next case's media (its severity >= threshold)."""
+    policy_version: int
+
+    @property
+    def can_end_break(self) -> bool:
+        return self.current_break is not None and not self.current_break.enforced
+
+    def blocks(self, category: HarmCategory) -> bool:
+        return category in self.blocked_categories
+
+
+class Refusal(NamedTuple):
+    """What the service answers instead of a lease: 423 with a code and Retry-After."""
+
+    http_status: int
+    code: str
+    retry_after_seconds: int
+    detail: str
+
+
+_DETAIL = {
+    ProblemCode.ON_BREAK: "You are on a break; new cases come back when it ends.",
+    ProblemCode.CAP_REACHED: "An exposure cap is reached; those cases come back when it frees.",
+    ProblemCode.SHIFT_LIMIT: "Graphic work is over for today.",
+}
+
+
+def refusal(verdict: Verdict) -> Refusal | None:
+    """None when the verdict allows; otherwise (423, code, Retry-After seconds >= 1, detail)."""
+    if verdict.allowed or verdict.reason is None:
+        return None
+    retry = max(1, verdict.retry_after_seconds or 1)
+    return Refusal(423, verdict.reason.value, retry, _DETAIL.get(verdict.reason, ""))
+
+
+class _Blocks:
+    def __init__(self) -> None:
+        self.by_category: dict[HarmCategory, tuple[ProblemCode, datetime]] = {}
+
+    def add(self, categories: frozenset[HarmCategory], code: ProblemCode, until: datetime) -> None:
+        for category in categories:
+            held = self.by_category.get(category)
+            if held is None or until > held[1]:
+                self.by_category[category] = (code, until)
+
+
+def gate(
+    policy: ExposurePolicy,
+    ledger: ExposureLedger,
+    scheduler: BreakScheduler,
+    *,
+    personal: PersonalSettings | None = None,
+    next_case: tuple[HarmCategory, Severity] | None = None,
+) -> Verdict:
+    """Decide, at the scheduler's clock, whether the reviewer may see or lease the next case.
+
+    Side effects, all idempotent: the ledger is aligned to the policy's day offset, the
+    scheduler is brought up to date, a cap with action force_break starts its break once
+    per crossing, and end_graphic_shift (or the daily graphic limit) ends graphic work."""
+    now = scheduler.clock.now()
+    ledger.align(policy.service_day_utc_offset_minutes)
+    scheduler.update()
+    today = ledger.service_day(now)
+    blocks = _Blocks()
+    warnings: list[CapStatus] = []
+    reached: list[CapStatus] = []
+
+    for cap in policy.caps:
+        limit = policy.limit_for(cap, now)
+        used = ledger.tally(
+            cap.window, now=now, categories=cap.categories, min_severity=cap.min_severity
+        ).measure(cap.measure)
+        status = CapStatus(cap.key, cap.window, cap.measure, used, limit)
+        if used < limit:
+            scheduler.release_cap(cap.key)
+            if used >= WARN_AT * limit:
+                warnings.append(status)
+            continue
+        reached.append(status)
+        frees = ledger.window_end(cap.window, now)
+        if cap.window is Window.HOUR:
+            frees = ledger.hour_frees_at(
+                cap.measure, limit, now=now, categories=cap.categories,
+                min_severity=cap.min_severity,
+            ) or now + timedelta(hours=1)
+        blocks.add(frozenset(cap.categories) or ALL_CATEGORIES, ProblemCode.CAP_REACHED, frees)
+        action = policy.action_for(cap)
+        if action is CapAction.FORCE_BREAK:
+            scheduler.force_cap_break(cap.key)
+        elif action is CapAction.END_GRAPHIC_SHIFT:
+            scheduler.end_graphic_shift(today)
+
+    graphic = frozenset(policy.breaks.graphic_categories)
+    graphic_limit = policy.graphic_limit_seconds(now)
+    if personal is not None and personal.graphic_daily_limit_minutes is not None:
+        mine = personal.graphic_daily_limit_minutes * 60
+        graphic_limit = mine if graphic_limit is None else min(graphic_limit, mine)
+    if graphic and graphic_limit is not None:
+        spent = ledger.tally(Window.DAY, now=now, categories=graphic)
+        used = spent.seconds_shown + spent.seconds_revealed
+        status = CapStatus(GRAPHIC_DAILY_LIMIT, Window.DAY, None, used, graphic_limit)
+        if used >= graphic_limit:
+            reached.append(status)
+            scheduler.end_graphic_shift(today)
+        elif used >= WARN_AT * graphic_limit:
+            warnings.append(status)
+    shift_over = bool(graphic) and scheduler.graphic_shift_over(today)
+    if shift_over:
+        blocks.add(graphic, ProblemCode.SHIFT_LIMIT, ledger.window_end(Window.DAY, now))
+
+    brk = scheduler.current_break
+    display = effective_display(policy.display, personal)
+    blocked = frozenset(blocks.by_category)
+    reason: ProblemCode | None = None
+    until: datetime | None = None
+    if brk is not None:
+        reason = ProblemCode.CAP_REACHED if brk.state is ReviewerState.CAP_REACHED \
+            else ProblemCode.ON_BREAK
+        if brk.enforced:
+            until = now + timedelta(seconds=brk.remaining_seconds)
+    elif next_case is not None and next_case[0] in blocks.by_category:
+        reason, until = blocks.by_category[next_case[0]]
+    elif next_case is None and blocked >= ALL_CATEGORIES:
+        reason, until = min(blocks.by_category.values(), key=lambda held: held[1])
+
+    if brk is not None:
+        state = brk.state
+    elif reason is ProblemCode.SHIFT_LIMIT or (reason is None and shift_over):
+        state = ReviewerState.SHIFT_OVER
+    elif reason is ProblemCode.CAP_REACHED:
+        state = ReviewerState.CAP_REACHED
+    else:
+        state = ReviewerState.REVIEWING
+    retry = None
+    if reason is not None:
+        retry = 0 if until is None else max(1, math.ceil((until - now).total_seconds()))
+    return Verdict(
+        allowed=reason is None,
+        state=state,
+        reason=reason,
+        until=until,
+        retry_after_seconds=retry,
+        display=display,
+        blocked_categories=blocked,
+        warnings=tuple(sorted(warnings, key=lambda s: -s.fraction)),
+        reached=tuple(reached),
+        current_break=brk,
+        interstitial=next_case is not None and next_case[1] >= display.warning_from_severity,
+        policy_version=policy.version,
+    )

@@ -153,3 +153,88 @@ class ExposureStatus(Envelope):
     counters: list[ExposureCounter]
     break_state: BreakState
     detail: dict[str, Any] = Field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------ notes, teams, audit
+
+
+class NoteAccepted(Envelope):
+    """Reply to `POST /v1/cases/{id}/notes`: 201 applied, 200 duplicate."""
+
+    client_id: str
+    case_id: Identifier
+    status: SyncStatus
+
+
+class TeamPolicy(Envelope):
+    """A team's versioned ExposurePolicy; `policy` is `safeguards` ExposurePolicy as JSON.
+    The reply carries `ETag`; a PUT must send it back in `If-Match`."""
+
+    team: str
+    version: int = Field(ge=0)
+    policy: dict[str, Any]
+    updated_by: str = ""
+    updated_at: AwareDatetime | None = None
+    reason: str = ""
+
+
+class PolicyUpdate(Envelope):
+    """Body of `PUT /v1/teams/{team}/policy`: the new policy and why (audited)."""
+
+    policy: dict[str, Any]
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class MemberExposure(Envelope):
+    username: str
+    counters: list[ExposureCounter]
+    cap_hits: int = 0
+    break_state: BreakState
+
+
+class TeamExposure(Envelope):
+    """Per-person exposure counters of a team; check-in moods only as an aggregate over
+    at least 5 people (`checkin_mean_mood` is null below that)."""
+
+    team: str
+    members: list[MemberExposure]
+    checkin_people: int = 0
+    checkin_mean_mood: float | None = None
+
+
+class BreakOverride(Envelope):
+    """A lead ends a team member's enforced break early; the reason is audited."""
+
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class AuditEventOut(Envelope):
+    id: int
+    at: AwareDatetime
+    actor: str
+    action: str
+    subject_type: str = ""
+    subject_id: str = ""
+    client: str = ""
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class AuditPage(Envelope):
+    """Oldest first; pass `next_after_id` as `after_id` for the next page."""
+
+    events: list[AuditEventOut]
+    next_after_id: int
+
+
+class MetricPoint(Envelope):
+    bucket_start: AwareDatetime
+    key: str
+    count: int = Field(ge=0)
+
+
+class EscalationMetrics(Envelope):
+    """Cases received per time bucket, split by source or harm category."""
+
+    bucket: str
+    by: str
+    points: list[MetricPoint]

@@ -1,0 +1,60 @@
+"""The FastAPI application of the review service: routers, errors, limits, OpenAPI.
+
+`create_app` is the one composition point; the server, the tests and the desktop demo all
+build the service through it.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from reviewer_app.contract import API_PREFIX
+from reviewer_app.service import (
+    audit,
+    auth,
+    cases,
+    decisions,
+    idempotency,
+    leases,
+    media,
+    sync,
+)
+from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
+from reviewer_app.service.db import Database, upgrade_head
+from reviewer_app.service.limits import BodyLimit
+from reviewer_app.service.openapi import install_openapi
+from reviewer_app.service.problems import install_problem_handlers
+from reviewer_app.service.settings import ServiceSettings
+
+
+def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
+    """A ready service over `settings.db_url` (migrated to head unless told otherwise)."""
+    if settings.migrate_on_start:
+        upgrade_head(settings.db_url)
+    ctx = ServiceContext(
+        settings=settings,
+        db=Database(settings.db_url, pool_size=settings.db_pool_size),
+        clock=clock or utc_now,
+        hasher=make_hasher(settings),
+    )
+    idempotency.purge_expired(ctx)
+    app = FastAPI(
+        title="Reviewer service",
+        version="1.0.0",
+        description="Leased review queue, decisions, exposure enforcement and audit.",
+    )
+    app.state.ctx = ctx
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, leases, cases, media, decisions, sync, audit):
+        api.include_router(module.router)
+    for extra in _extra_routers():
+        api.include_router(extra)
+    app.include_router(api)
+    install_problem_handlers(app)
+    install_openapi(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _extra_routers() -> list[APIRouter]:
+    return []

@@ -1,0 +1,230 @@
+"""Login, rotating refresh tokens, logout, and the bearer-token dependency.
+
+Tokens are random; the database keeps only their SHA-256. A refresh token is good once: using
+it again (a stolen copy) revokes its whole family, access tokens included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from reviewer_app.contract import LoginRequest, LogoutRequest, Me, RefreshRequest, TokenPair
+from reviewer_app.domain import ProblemCode, Role
+from reviewer_app.service import audit
+from reviewer_app.service.context import ServiceContext, client_of, get_ctx
+from reviewer_app.service.models import AccessToken, LoginFailure, RefreshToken, User
+from reviewer_app.service.openapi import problems
+from reviewer_app.service.problems import ProblemError
+
+router = APIRouter()
+_bearer = HTTPBearer(auto_error=False)
+# Verifying against this keeps a login for an unknown user as slow as one for a known user.
+_DUMMY_HASH_SOURCE = "no-such-user-password"
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    role: Role
+    team: str
+    family_id: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _issue(session: Session, ctx: ServiceContext, user: User, family_id: str) -> TokenPair:
+    now = ctx.now()
+    access = secrets.token_urlsafe(32)
+    refresh = secrets.token_urlsafe(32)
+    session.add(AccessToken(
+        token_hash=token_hash(access), user_id=user.id, family_id=family_id,
+        expires_at=now + timedelta(seconds=ctx.settings.access_token_ttl_s),
+    ))
+    session.add(RefreshToken(
+        token_hash=token_hash(refresh), user_id=user.id, family_id=family_id, issued_at=now,
+        expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_s),
+    ))
+    return TokenPair(
+        access_token=access, refresh_token=refresh, expires_in=ctx.settings.access_token_ttl_s
+    )
+
+
+def _revoke_family(session: Session, ctx: ServiceContext, family_id: str) -> None:
+    now = ctx.now()
+    for table in (AccessToken, RefreshToken):
+        session.execute(
+            update(table)
+            .where(table.family_id == family_id, table.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def _rate_limited(session: Session, ctx: ServiceContext, keys: list[str]) -> int | None:
+    """Seconds to wait when any key has too many recent failures, else None."""
+    window = timedelta(seconds=ctx.settings.login_rate_window_s)
+    since = ctx.now() - window
+    for key in keys:
+        count, oldest = session.execute(
+            select(func.count(), func.min(LoginFailure.at))
+            .where(LoginFailure.key == key, LoginFailure.at > since)
+        ).one()
+        if count >= ctx.settings.login_rate_limit and oldest is not None:
+            return max(1, int((oldest + window - ctx.now()).total_seconds()) + 1)
+    return None
+
+
+def _verify(ctx: ServiceContext, stored_hash: str, password: str) -> bool:
+    try:
+        return bool(ctx.hasher.verify(stored_hash, password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@router.post("/auth/login", response_model=TokenPair, responses=problems(429))
+def login(
+    body: LoginRequest, request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]
+) -> TokenPair:
+    address = request.client.host if request.client else "?"
+    keys = [f"user:{body.username.lower()}", f"addr:{address}"]
+    with ctx.db.read() as s:
+        wait = _rate_limited(s, ctx, keys)
+        user = s.scalars(select(User).where(User.username == body.username)).first()
+    if wait is not None:
+        raise ProblemError(429, ProblemCode.RATE_LIMITED, "too many failed logins",
+                           retry_after_s=wait)
+    ok = _verify(ctx, user.password_hash, body.password) if user is not None else False
+    if user is None:
+        _verify(ctx, _dummy_hash(ctx), body.password)
+    with ctx.db.write() as s:
+        if not ok or user is None or user.disabled:
+            for key in keys:
+                s.add(LoginFailure(key=key, at=ctx.now()))
+            audit.record(s, at=ctx.now(), actor=body.username, action="login_failed",
+                         subject_type="user", subject_id=body.username, client=client_of(request))
+        else:
+            pair = _issue(s, ctx, user, uuid.uuid4().hex)
+            audit.record(s, at=ctx.now(), actor=user.username, action="login",
+                         subject_type="user", subject_id=user.username, client=client_of(request))
+            return pair
+    raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "wrong username or password")
+
+
+_dummy: dict[int, str] = {}
+
+
+def _dummy_hash(ctx: ServiceContext) -> str:
+    key = id(ctx.hasher)
+    if key not in _dummy:
+        _dummy[key] = ctx.hasher.hash(_DUMMY_HASH_SOURCE)
+    return _dummy[key]
+
+
+@router.post("/auth/refresh", response_model=TokenPair, responses=problems())
+def refresh(
+    body: RefreshRequest, request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]
+) -> TokenPair:
+    """Rotate: the old refresh token is spent; a second use of it revokes the family."""
+    now = ctx.now()
+    reused = False
+    with ctx.db.write() as s:
+        row = s.get(RefreshToken, token_hash(body.refresh_token))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "refresh token not valid")
+        user = s.get(User, row.user_id)
+        if user is None or user.disabled:
+            raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "refresh token not valid")
+        if row.used_at is not None:
+            _revoke_family(s, ctx, row.family_id)
+            audit.record(s, at=now, actor=user.username, action="refresh_token_reused",
+                         subject_type="token_family", subject_id=row.family_id,
+                         client=client_of(request))
+            reused = True
+        else:
+            row.used_at = now
+            pair = _issue(s, ctx, user, row.family_id)
+    if reused:
+        raise ProblemError(401, ProblemCode.TOKEN_REUSED,
+                           "refresh token used twice: every session of this login is revoked")
+    return pair
+
+
+@router.post("/auth/logout", status_code=204, responses=problems())
+def logout(
+    body: LogoutRequest,
+    request: Request,
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Revokes the family of the bearer token and of the given refresh token."""
+    hashes = [token_hash(body.refresh_token)] if body.refresh_token else []
+    with ctx.db.write() as s:
+        families: dict[str, int] = {}
+        if credentials is not None:
+            access = s.get(AccessToken, token_hash(credentials.credentials))
+            if access is not None and access.revoked_at is None:
+                families[access.family_id] = access.user_id
+        for h in hashes:
+            refresh_row = s.get(RefreshToken, h)
+            if refresh_row is not None and refresh_row.revoked_at is None:
+                families[refresh_row.family_id] = refresh_row.user_id
+        if not families:
+            raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "nothing to log out")
+        for family_id, user_id in families.items():
+            _revoke_family(s, ctx, family_id)
+            user = s.get(User, user_id)
+            audit.record(s, at=ctx.now(), actor=user.username if user else "?", action="logout",
+                         subject_type="token_family", subject_id=family_id,
+                         client=client_of(request))
+
+
+def authenticate(
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> CurrentUser:
+    """The bearer-token dependency: 401 `token_expired` lets the client refresh and retry."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "a bearer token is required")
+    with ctx.db.read() as s:
+        row = s.execute(
+            select(AccessToken, User)
+            .join(User, User.id == AccessToken.user_id)
+            .where(AccessToken.token_hash == token_hash(credentials.credentials))
+        ).first()
+    if row is None:
+        raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "unknown token")
+    token, user = row
+    if token.revoked_at is not None or user.disabled:
+        raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "token revoked")
+    if token.expires_at <= ctx.now():
+        raise ProblemError(401, ProblemCode.TOKEN_EXPIRED, "access token expired")
+    return CurrentUser(id=user.id, username=user.username, role=Role(user.role), team=user.team,
+                       family_id=token.family_id)
+
+
+def require_role(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
+    def check(user: Annotated[CurrentUser, Depends(authenticate)]) -> CurrentUser:
+        if user.role not in roles:
+            raise ProblemError(403, ProblemCode.FORBIDDEN, "your role may not do this")
+        return user
+
+    return check
+
+
+@router.get("/me", response_model=Me, responses=problems())
+def me(user: Annotated[CurrentUser, Depends(authenticate)]) -> Me:
+    return Me(username=user.username, role=user.role, team=user.team)

@@ -1,0 +1,52 @@
+"""What every request handler needs: settings, the database, the clock, the password hasher.
+
+Held on `app.state.ctx`; time always comes from `ctx.now()`, so tests can move the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from fastapi import Request
+
+from reviewer_app.service.db import Database
+from reviewer_app.service.settings import ServiceSettings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_hasher(settings: ServiceSettings) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+    )
+
+
+@dataclass
+class ServiceContext:
+    settings: ServiceSettings
+    db: Database
+    clock: Clock = utc_now
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def get_ctx(request: Request) -> ServiceContext:
+    ctx = request.app.state.ctx
+    assert isinstance(ctx, ServiceContext)
+    return ctx
+
+
+def client_of(request: Request) -> str:
+    """Which client acted, for the audit log: address and user agent, never credentials."""
+    host = request.client.host if request.client else "?"
+    agent = request.headers.get("user-agent", "")[:200]
+    return f"{host} {agent}".strip()

@@ -1,0 +1,201 @@
+"""Decisions and notes: the reviewer's writes, each idempotent on its client-made id.
+
+`apply_decision` and `apply_note` are shared by the single endpoints (with Idempotency-Key)
+and the batch `/v1/sync`, so both paths decide the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer_app.contract import IDEMPOTENCY_HEADER, DecisionAccepted, NoteAccepted, NoteBody
+from reviewer_app.domain import (
+    POLICY_CODES,
+    CaseStatus,
+    Decision,
+    Identifier,
+    Note,
+    ProblemCode,
+    SyncStatus,
+)
+from reviewer_app.service import audit, idempotency
+from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.cases import may_read
+from reviewer_app.service.context import ServiceContext, client_of, get_ctx
+from reviewer_app.service.models import CaseRow, DecisionRow, HistoryRow, LeaseRow, NoteRow
+from reviewer_app.service.openapi import problems
+from reviewer_app.service.problems import ProblemError, problem_response
+
+router = APIRouter()
+
+
+def _lease_lost(detail: str) -> ProblemError:
+    return ProblemError(409, ProblemCode.LEASE_LOST, detail)
+
+
+def apply_decision(
+    s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision, client: str
+) -> SyncStatus:
+    """Applies one decision, or says it is a duplicate; raises a problem on conflict."""
+    body_hash = hashlib.sha256(d.model_dump_json().encode()).hexdigest()
+    existing = s.scalar(select(DecisionRow).where(DecisionRow.client_id == str(d.client_id)))
+    if existing is not None:
+        if existing.user_id != user.id or existing.body_hash != body_hash:
+            raise ProblemError(409, ProblemCode.ALREADY_DECIDED,
+                               "another decision already has this client_id")
+        return SyncStatus.DUPLICATE
+    unknown = sorted(set(d.policy_refs) - POLICY_CODES)
+    if unknown:
+        raise ProblemError(422, ProblemCode.VALIDATION, f"unknown policy_refs: {unknown}")
+    case = s.scalars(select(CaseRow).where(CaseRow.id == d.case_id).with_for_update()).first()
+    if case is None:
+        raise ProblemError(404, ProblemCode.NOT_FOUND, "no such case")
+    if case.status == CaseStatus.DECIDED.value:
+        raise ProblemError(409, ProblemCode.ALREADY_DECIDED, "this case is already decided")
+    lease = s.get(LeaseRow, d.lease_id)
+    if lease is None or lease.user_id != user.id:
+        raise _lease_lost("this lease is not yours")
+    if case.lease_id != d.lease_id:
+        raise _lease_lost("the lease expired and the case went to someone else")
+    now = ctx.now()
+    s.add(DecisionRow(
+        client_id=str(d.client_id), case_id=d.case_id, lease_id=d.lease_id, user_id=user.id,
+        action=d.action.value, policy_refs=json.dumps(list(d.policy_refs)), reason=d.reason,
+        escalate_to=d.escalate_to.value if d.escalate_to else None,
+        reply_template=d.reply_template, decided_at=d.decided_at, received_at=now,
+        handle_ms=d.handle_ms, body_hash=body_hash,
+    ))
+    case.status = CaseStatus.DECIDED.value
+    case.lease_expires_at = None
+    s.add(HistoryRow(case_id=d.case_id, at=d.decided_at, kind="decision", actor=user.username,
+                     action=d.action.value, body=d.reason))
+    audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
+                 subject_id=d.case_id, client=client,
+                 detail={"client_id": str(d.client_id), "action": d.action.value,
+                         "lease_id": d.lease_id, "escalate_to": d.escalate_to})
+    return SyncStatus.APPLIED
+
+
+def apply_note(
+    s: Session, ctx: ServiceContext, user: CurrentUser, note: Note, client: str
+) -> SyncStatus:
+    existing = s.scalar(select(NoteRow).where(NoteRow.client_id == str(note.client_id)))
+    if existing is not None:
+        if existing.user_id != user.id or existing.case_id != note.case_id:
+            raise ProblemError(409, ProblemCode.BAD_REQUEST,
+                               "another note already has this client_id")
+        return SyncStatus.DUPLICATE
+    case = s.get(CaseRow, note.case_id)
+    if case is None:
+        raise ProblemError(404, ProblemCode.NOT_FOUND, "no such case")
+    if not may_read(s, user, case):
+        raise ProblemError(403, ProblemCode.FORBIDDEN, "this case is not leased to you")
+    now = ctx.now()
+    s.add(NoteRow(client_id=str(note.client_id), case_id=note.case_id, user_id=user.id,
+                  body=note.body, written_at=note.written_at, received_at=now))
+    s.add(HistoryRow(case_id=note.case_id, at=note.written_at, kind="note", actor=user.username,
+                     body=note.body))
+    audit.record(s, at=now, actor=user.username, action="note", subject_type="case",
+                 subject_id=note.case_id, client=client,
+                 detail={"client_id": str(note.client_id)})
+    return SyncStatus.APPLIED
+
+
+def keyed_write(
+    ctx: ServiceContext, user: CurrentUser, key: str, fingerprint: str,
+    op: Callable[[Session], JSONResponse],
+) -> Response:
+    """Runs `op` at most once per (user, key) and stores its answer for replays."""
+    stored = idempotency.claim(ctx, user.id, key, fingerprint)
+    if stored is not None:
+        return stored.response()
+    try:
+        with ctx.db.write() as s:
+            response = op(s)
+            idempotency.store(s, ctx, user.id, key, response)
+        return response
+    except ProblemError as exc:
+        if exc.status >= 500:
+            idempotency.release(ctx, user.id, key)
+            raise
+        response = problem_response(exc.problem(), exc.headers)
+        with ctx.db.write() as s:
+            idempotency.store(s, ctx, user.id, key, response)
+        return response
+    except BaseException:
+        idempotency.release(ctx, user.id, key)
+        raise
+
+
+def _key_matches(key: str, client_id: object) -> None:
+    if key.lower() != str(client_id).lower():
+        raise ProblemError(400, ProblemCode.BAD_REQUEST,
+                           "Idempotency-Key must be the item's client_id")
+
+
+@router.post(
+    "/cases/{case_id}/decisions", response_model=DecisionAccepted, status_code=201,
+    responses={200: {"model": DecisionAccepted, "description": "a duplicate of a decision "
+                     "already applied"}, **problems(403, 409)},
+)
+def post_decision(
+    case_id: Annotated[Identifier, Path()],
+    decision: Decision,
+    request: Request,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None,
+) -> Response:
+    """201 when applied, 200 when this client_id was already applied (e.g. through /sync)."""
+    key = idempotency.require_key(idempotency_key)
+    _key_matches(key, decision.client_id)
+    if decision.case_id != case_id:
+        raise ProblemError(422, ProblemCode.VALIDATION, "case_id differs from the path")
+    fingerprint = idempotency.request_fingerprint(
+        "POST", request.url.path, decision.model_dump(mode="json"))
+
+    def op(s: Session) -> JSONResponse:
+        status = apply_decision(s, ctx, user, decision, client_of(request))
+        body = DecisionAccepted(client_id=str(decision.client_id), case_id=case_id,
+                                status=status)
+        return JSONResponse(body.model_dump(mode="json"),
+                            status_code=201 if status is SyncStatus.APPLIED else 200)
+
+    return keyed_write(ctx, user, key, fingerprint, op)
+
+
+@router.post(
+    "/cases/{case_id}/notes", response_model=NoteAccepted, status_code=201,
+    responses={200: {"model": NoteAccepted, "description": "a duplicate"},
+               **problems(403, 409)},
+)
+def post_note(
+    case_id: Annotated[Identifier, Path()],
+    body: NoteBody,
+    request: Request,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None,
+) -> Response:
+    key = idempotency.require_key(idempotency_key)
+    _key_matches(key, body.client_id)
+    note = Note(client_id=body.client_id, case_id=case_id, body=body.body,
+                written_at=ctx.now())
+    fingerprint = idempotency.request_fingerprint(
+        "POST", request.url.path, body.model_dump(mode="json"))
+
+    def op(s: Session) -> JSONResponse:
+        status = apply_note(s, ctx, user, note, client_of(request))
+        out = NoteAccepted(client_id=str(body.client_id), case_id=case_id, status=status)
+        return JSONResponse(out.model_dump(mode="json"),
+                            status_code=201 if status is SyncStatus.APPLIED else 200)
+
+    return keyed_write(ctx, user, key, fingerprint, op)

@@ -1,0 +1,123 @@
+"""Idempotency-Key (IETF httpapi draft) for writes the client may retry.
+
+The key is claimed in its own short transaction (state `in_flight`); the write and the
+stored result are then committed together, so a replay returns exactly the first answer.
+Same key with another body: 422. Same key while the first is still running: 409. Keys are
+scoped to the user; an `in_flight` claim left by a crashed process is taken over after a
+timeout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reviewer_app.domain import ProblemCode
+from reviewer_app.service.context import ServiceContext
+from reviewer_app.service.models import IdempotencyRow
+from reviewer_app.service.problems import ProblemError
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    status: int
+    body: str
+    media_type: str
+
+    def response(self) -> Response:
+        return Response(content=self.body, status_code=self.status, media_type=self.media_type,
+                        headers={"Idempotent-Replayed": "true"})
+
+
+def request_fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps({"m": method, "p": path, "b": body}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def require_key(key: str | None) -> str:
+    if key is None or not key.strip():
+        raise ProblemError(400, ProblemCode.IDEMPOTENCY_KEY_MISSING,
+                           "this write needs an Idempotency-Key header")
+    key = key.strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise ProblemError(400, ProblemCode.BAD_REQUEST, "Idempotency-Key is too long")
+    return key
+
+
+def claim(ctx: ServiceContext, user_id: int, key: str, fingerprint: str) -> StoredResult | None:
+    """Claims the key for this request, or returns the stored result to replay."""
+    for _attempt in range(2):
+        try:
+            with ctx.db.write() as s:
+                return _claim_in(s, ctx, user_id, key, fingerprint)
+        except IntegrityError:
+            continue  # a concurrent first request inserted it; look again
+    raise ProblemError(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT,
+                       "a request with this Idempotency-Key is still being processed",
+                       retry_after_s=1)
+
+
+def _claim_in(
+    s: Session, ctx: ServiceContext, user_id: int, key: str, fingerprint: str
+) -> StoredResult | None:
+    now = ctx.now()
+    row = s.get(IdempotencyRow, (user_id, key), with_for_update=True)
+    ttl = timedelta(seconds=ctx.settings.idempotency_ttl_s)
+    if row is not None and row.created_at <= now - ttl:
+        s.delete(row)
+        s.flush()
+        row = None
+    if row is None:
+        s.add(IdempotencyRow(user_id=user_id, key=key, request_hash=fingerprint,
+                             state="in_flight", created_at=now, updated_at=now))
+        s.flush()
+        return None
+    if row.request_hash != fingerprint:
+        raise ProblemError(422, ProblemCode.IDEMPOTENCY_KEY_REUSED,
+                           "this Idempotency-Key was used with a different request")
+    if row.state == "done" and row.status_code is not None:
+        return StoredResult(row.status_code, row.response_body or "",
+                            row.response_type or "application/json")
+    timeout = timedelta(seconds=ctx.settings.idempotency_in_flight_timeout_s)
+    if row.updated_at > now - timeout:
+        raise ProblemError(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT,
+                           "a request with this Idempotency-Key is still being processed",
+                           retry_after_s=1)
+    row.updated_at = now  # abandoned by a crashed request: take it over
+    return None
+
+
+def store(s: Session, ctx: ServiceContext, user_id: int, key: str, response: JSONResponse) -> None:
+    """Records the result in the same transaction as the write it belongs to."""
+    row = s.get(IdempotencyRow, (user_id, key))
+    if row is None:
+        return
+    row.state = "done"
+    row.status_code = response.status_code
+    row.response_body = bytes(response.body).decode()
+    row.response_type = response.media_type
+    row.updated_at = ctx.now()
+
+
+def release(ctx: ServiceContext, user_id: int, key: str) -> None:
+    """Forgets an unfinished claim after an unexpected failure, so a retry can run."""
+    with ctx.db.write() as s:
+        s.execute(delete(IdempotencyRow).where(IdempotencyRow.user_id == user_id,
+                                               IdempotencyRow.key == key,
+                                               IdempotencyRow.state == "in_flight"))
+
+
+def purge_expired(ctx: ServiceContext) -> None:
+    cutoff = ctx.now() - timedelta(seconds=ctx.settings.idempotency_ttl_s)
+    with ctx.db.write() as s:
+        s.execute(delete(IdempotencyRow).where(IdempotencyRow.created_at <= cutoff))

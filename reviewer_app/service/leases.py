@@ -1,0 +1,150 @@
+"""The leased queue: who reviews which case, until when.
+
+A lease hands out the most urgent queued cases (priority, then SLA due time). On PostgreSQL
+the candidate rows are taken with SELECT ... FOR UPDATE SKIP LOCKED, so instances sharing the
+database never hand out the same case; on SQLite the write transaction holds the file lock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from reviewer_app.contract import Lease, LeaseRequest
+from reviewer_app.domain import CaseStatus, Identifier, ProblemCode
+from reviewer_app.service import audit
+from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.cases import summary_of
+from reviewer_app.service.context import ServiceContext, client_of, get_ctx
+from reviewer_app.service.enforcement import lease_gate
+from reviewer_app.service.models import CaseRow, LeaseRow
+from reviewer_app.service.openapi import problems
+from reviewer_app.service.problems import ProblemError
+
+router = APIRouter()
+
+
+def reclaim_expired(session: Session, ctx: ServiceContext) -> None:
+    """Expired leases give their cases back to the queue. The old lease id stays on the case
+    until someone else leases it, so a late decision is still accepted until then."""
+    session.execute(
+        update(CaseRow)
+        .where(CaseRow.status == CaseStatus.LEASED.value, CaseRow.lease_expires_at <= ctx.now())
+        .values(status=CaseStatus.QUEUED.value)
+    )
+
+
+def take_cases(
+    session: Session, ctx: ServiceContext, user: CurrentUser, request: LeaseRequest,
+    skip_categories: frozenset[str], lease_id: str,
+) -> list[CaseRow]:
+    now = ctx.now()
+    q = select(CaseRow).where(CaseRow.status == CaseStatus.QUEUED.value)
+    if request.queue:
+        q = q.where(CaseRow.queue == request.queue)
+    if skip_categories:
+        q = q.where(CaseRow.harm_category.not_in(sorted(skip_categories)))
+    q = (
+        q.order_by(CaseRow.priority.desc(), CaseRow.sla_due_at.asc(), CaseRow.id.asc())
+        .limit(request.max_cases)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(q).all())
+    expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
+    for row in rows:
+        row.status = CaseStatus.LEASED.value
+        row.lease_id = lease_id
+        row.leased_by = user.id
+        row.lease_expires_at = expires
+    return rows
+
+
+@router.post("/leases", response_model=Lease, status_code=201, responses=problems(423))
+def create_lease(
+    body: LeaseRequest,
+    request: Request,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> Lease:
+    """423 with Retry-After while the reviewer is on a break or over a cap."""
+    lease_id = "L" + secrets.token_hex(12)
+    with ctx.db.write() as s:
+        skip = lease_gate(s, ctx, user)
+        reclaim_expired(s, ctx)
+        rows = take_cases(s, ctx, user, body, skip, lease_id)
+        now = ctx.now()
+        expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
+        s.add(LeaseRow(id=lease_id, user_id=user.id, created_at=now, expires_at=expires))
+        audit.record(s, at=now, actor=user.username, action="lease", subject_type="lease",
+                     subject_id=lease_id, client=client_of(request),
+                     detail={"cases": [r.id for r in rows]})
+        return Lease(lease_id=lease_id, expires_at=expires, cases=[summary_of(r) for r in rows])
+
+
+def _own_lease(session: Session, user: CurrentUser, lease_id: str) -> LeaseRow:
+    lease = session.get(LeaseRow, lease_id)
+    if lease is None or lease.user_id != user.id:
+        raise ProblemError(404, ProblemCode.NOT_FOUND, "no such lease")
+    if lease.released_at is not None:
+        raise ProblemError(409, ProblemCode.LEASE_LOST, "this lease was released")
+    return lease
+
+
+@router.post("/leases/{lease_id}/renew", response_model=Lease, responses=problems(409))
+def renew_lease(
+    lease_id: Annotated[Identifier, Path()],
+    request: Request,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> Lease:
+    """Extends the lease over the cases it still holds; 409 `lease_lost` when it holds none."""
+    with ctx.db.write() as s:
+        lease = _own_lease(s, user, lease_id)
+        now = ctx.now()
+        expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
+        rows = list(s.scalars(
+            select(CaseRow)
+            .where(CaseRow.lease_id == lease_id,
+                   CaseRow.status.in_([CaseStatus.LEASED.value, CaseStatus.QUEUED.value]))
+            .order_by(CaseRow.priority.desc(), CaseRow.sla_due_at.asc(), CaseRow.id.asc())
+            .with_for_update()
+        ).all())
+        if not rows:
+            raise ProblemError(409, ProblemCode.LEASE_LOST, "no undecided case is left on it")
+        for row in rows:
+            row.status = CaseStatus.LEASED.value
+            row.leased_by = user.id
+            row.lease_expires_at = expires
+        lease.expires_at = expires
+        audit.record(s, at=now, actor=user.username, action="lease_renew", subject_type="lease",
+                     subject_id=lease_id, client=client_of(request))
+        return Lease(lease_id=lease_id, expires_at=expires, cases=[summary_of(r) for r in rows])
+
+
+@router.delete("/leases/{lease_id}", status_code=204, response_class=Response,
+               responses=problems(409))
+def release_lease(
+    lease_id: Annotated[Identifier, Path()],
+    request: Request,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> Response:
+    """Gives the undecided cases back to the queue at once."""
+    with ctx.db.write() as s:
+        lease = _own_lease(s, user, lease_id)
+        now = ctx.now()
+        s.execute(
+            update(CaseRow)
+            .where(CaseRow.lease_id == lease_id, CaseRow.status != CaseStatus.DECIDED.value)
+            .values(status=CaseStatus.QUEUED.value, lease_id=None, leased_by=None,
+                    lease_expires_at=None)
+        )
+        lease.released_at = now
+        audit.record(s, at=now, actor=user.username, action="lease_release",
+                     subject_type="lease", subject_id=lease_id, client=client_of(request))
+    return Response(status_code=204)

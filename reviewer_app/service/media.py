@@ -1,0 +1,89 @@
+"""Serving media bytes: Content-Type, Content-Length, SHA-256 header and single Range requests.
+
+The client checks the digest and sniffs the bytes itself; we never serve what we did not
+check at ingest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path
+from fastapi.responses import Response
+
+from reviewer_app.contract import SHA256_HEADER
+from reviewer_app.domain import Identifier, ProblemCode
+from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.cases import may_read
+from reviewer_app.service.context import ServiceContext, get_ctx
+from reviewer_app.service.models import CaseRow, MediaRow
+from reviewer_app.service.openapi import problems
+from reviewer_app.service.problems import ProblemError
+
+router = APIRouter()
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) inclusive for one satisfiable range; None to send the whole body."""
+    m = _RANGE.match(header.strip())
+    if m is None:
+        return None  # multi-range or unknown units: RFC 9110 allows ignoring Range
+    first_s, last_s = m.groups()
+    if not first_s and not last_s:
+        return None
+    if not first_s:
+        length = int(last_s)
+        if length == 0 or size == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - length), size - 1
+    first = int(first_s)
+    last = int(last_s) if last_s else size - 1
+    if first >= size or last < first:
+        raise _unsatisfiable(size)
+    return first, min(last, size - 1)
+
+
+def _unsatisfiable(size: int) -> ProblemError:
+    return ProblemError(416, ProblemCode.BAD_REQUEST, "range not satisfiable",
+                        headers={"Content-Range": f"bytes */{size}"})
+
+
+_MEDIA_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {"schema": {"type": "string",
+                                                              "format": "binary"}}},
+          "description": "the media bytes"},
+    206: {"description": "a byte range of the media"},
+    **problems(403, 416),
+}
+
+
+@router.get("/media/{media_id}", response_class=Response, responses=_MEDIA_RESPONSES)
+def get_media(
+    media_id: Annotated[Identifier, Path()],
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    range_header: Annotated[str | None, Header(alias="Range", max_length=200)] = None,
+) -> Response:
+    with ctx.db.read() as s:
+        media = s.get(MediaRow, media_id)
+        case = s.get(CaseRow, media.case_id) if media is not None else None
+        if media is None or case is None:
+            raise ProblemError(404, ProblemCode.NOT_FOUND, "no such media")
+        if not may_read(s, user, case):
+            raise ProblemError(403, ProblemCode.FORBIDDEN, "this case is not leased to you")
+        data = media.data
+    headers = {
+        SHA256_HEADER: media.sha256,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    span = _parse_range(range_header, len(data)) if range_header else None
+    if span is None:
+        return Response(content=data, media_type=media.content_type, headers=headers)
+    first, last = span
+    headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+    return Response(content=data[first:last + 1], status_code=206,
+                    media_type=media.content_type, headers=headers)

@@ -1,0 +1,50 @@
+"""OpenAPI shaping: every error response is documented as problem+json.
+
+FastAPI documents 422 as its own HTTPValidationError; our handlers answer with
+`contract.Problem` instead, so the document is rewritten to say what is really sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from reviewer_app.contract import PROBLEM_CONTENT_TYPE, Problem
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+COMMON_ERRORS = (400, 401, 404, 413, 422)
+"""Any operation may answer these: bad input, no token, unknown id, too big, invalid body."""
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: the extra problem statuses it can answer with."""
+    return {status: {"model": Problem, "description": "problem details"} for status in statuses}
+
+
+def install_openapi(app: FastAPI) -> None:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                for status in COMMON_ERRORS:
+                    responses.setdefault(str(status), {"description": "problem details"})
+                for status, response in responses.items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": _PROBLEM_REF}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = build  # type: ignore[method-assign]

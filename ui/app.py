@@ -43,6 +43,7 @@ class Workstation:
     workers: Workers
     flow: ReviewFlow
     window: MainWindow
+    closed: bool = False
 
     def start_after_login(self) -> None:
         self.sync.start()
@@ -50,10 +51,16 @@ class Workstation:
         self.flow.pull()
 
     def shutdown(self) -> None:
-        """Hide content, stop syncing after one last flush, give undecided cases back."""
+        """Hide content, stop syncing after one last flush, give undecided cases back.
+
+        Runs once, at quit; the window is already hidden, so the bounded network wait here
+        (the client's timeouts) holds up nothing the reviewer sees."""
+        if self.closed:
+            return
+        self.closed = True
         self.window.viewer.hide_now()
         self.flow.stop()
-        self.workers.wait_idle()
+        self.workers.close()
         self.sync.stop()
         try:
             self.session.sync()
@@ -69,8 +76,7 @@ def build_window(config: ClientConfig, settings: QSettings, *, prefetch: bool = 
     workers = Workers()
     flow = ReviewFlow(session, workers, prefetch=prefetch)
     window = MainWindow(flow, settings, title=title)
-    sync = SyncEngine(session, on_progress=None)
-    sync.on_change = lambda: flow.refresh_counts()  # type: ignore[attr-defined]
+    sync = session.engine
     flow.sig_decided.connect(lambda _case: sync.wake())
     flow.sig_exposure.connect(lambda _event: sync.wake())
     return Workstation(session=session, sync=sync, workers=workers, flow=flow, window=window)

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.split.addWidget(self.queue)
         self.split.addWidget(centre)
         self.split.setStretchFactor(1, 4)
+        self.split.setSizes([460, 940])
         self.setCentralWidget(self.split)
 
         self.sync_label = QLabel("Starting…", self)

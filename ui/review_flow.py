@@ -74,6 +74,7 @@ class ReviewFlow(QObject):
         self.cache = RenderCache()
         self.cases: list[CaseSummary] = []
         self.decided: set[str] = set()
+        self.pulls_answered = 0
         self.current: CaseMedia | None = None
         self._loading: set[str] = set()
         self._handle = QElapsedTimer()
@@ -83,8 +84,8 @@ class ReviewFlow(QObject):
     # ------------------------------------------------------------------ queue
 
     def start(self, counts_interval_ms: int = 1000) -> None:
+        """Begin polling outbox counts; the first `pull` also brings back earlier leases."""
         self._counts_timer.start(counts_interval_ms)
-        self.refresh_queue()
 
     def stop(self) -> None:
         self._counts_timer.stop()
@@ -102,7 +103,11 @@ class ReviewFlow(QObject):
             return self.session.leased_cases()
 
         self.sig_message.emit("Pulling cases…")
-        self._run(op, self._got_queue)
+        self.workers.run(op, self._got_queue, self._pull_failed)
+
+    def _pull_failed(self, exc: BaseException) -> None:
+        self.pulls_answered += 1
+        self._failed(exc)
 
     def release(self) -> None:
         def op() -> list[CaseSummary]:
@@ -114,6 +119,7 @@ class ReviewFlow(QObject):
         self._run(op, self._got_queue)
 
     def _got_queue(self, cases: list[CaseSummary]) -> None:
+        self.pulls_answered += 1
         self.cases = [c for c in cases if c.id not in self.decided]
         self.sig_queue.emit(self.cases)
         self.sig_message.emit(f"{len(self.cases)} cases leased")

@@ -82,8 +82,8 @@ class Tour(QObject):
         if code == 0:
             pending = getattr(self.counts, "pending", "?")
             synced = getattr(self.counts, "synced", "?")
-            print(f"tour: decided {self.decided} cases; decisions synced: {synced}, "
-                  f"pending: {pending}")
+            print(f"tour: decided {self.decided} cases; outbox items synced: {synced} "
+                  f"(decisions and exposure events), pending: {pending}")
             print(f"tour: {len(self.shots)} screenshots in {self.out_dir}")
         self.ws.window.close()
         QApplication.instance().exit(code)  # type: ignore[union-attr]
@@ -104,25 +104,36 @@ class Tour(QObject):
     def _pending(self) -> int:
         return int(getattr(self.counts, "pending", -1))
 
+    def _queue_done(self) -> bool:
+        flow = self.ws.flow
+        return flow.pulls_answered > 0 and flow.current is None and flow.next_case_id(None) is None
+
     def script(self) -> Generator[tuple[str, Condition], None, None]:
         flow, window, viewer = self.ws.flow, self.ws.window, self.ws.window.viewer
         yield "the first leased case", self._painted
         self.shot("queue-and-case")
-        first = True
-        while flow.current is not None:
-            case_id = flow.current.case.id
+        last: str | None = None
+        while True:
+            yield "the next case, or the end of the queue", lambda: self._queue_done() or (
+                self._painted() and flow.current is not None and flow.current.case.id != last)
+            if flow.current is None:
+                answered = flow.pulls_answered
+                flow.pull()
+                yield "the service's answer to a pull", lambda a=answered: (  # type: ignore[misc]
+                    flow.pulls_answered > a)
+                if flow.next_case_id(None) is None:
+                    break
+                continue
+            case_id = last = flow.current.case.id
             if viewer.interstitial:
                 self.shot(f"case-{case_id}-warning")
                 viewer.acknowledge_warning()
             self.shot(f"case-{case_id}-blurred")
-            if first and not viewer.is_placeholder:
-                first = False
+            if self.decided == 0 and not viewer.is_placeholder:
                 yield from self._stepped_reveal(case_id)
             action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
             window.decision_bar.actions[action].trigger()
             self.decided += 1
-            yield f"the case after {case_id}", lambda cid=case_id: (  # type: ignore[misc]
-                flow.current is None or (flow.current.case.id != cid and self._painted()))
         yield "every decision synced", lambda: (
             self._pending() == 0 and int(getattr(self.counts, "synced", 0)) >= self.decided)
         self.shot("all-decided-and-synced")

@@ -59,6 +59,7 @@ class Workers(QObject):
         self.session_pool = QThreadPool(self)
         self.session_pool.setMaxThreadCount(1)
         self._pending: set[_Relay] = set()
+        self._closed = False
 
     def run(
         self,
@@ -68,7 +69,11 @@ class Workers(QObject):
         *,
         pool: QThreadPool | None = None,
     ) -> None:
-        """Run `op` on `pool` (default: the serial session pool); report back on the GUI thread."""
+        """Run `op` on `pool` (default: the serial session pool); report back on the GUI thread.
+
+        After `close()` new work is refused silently: the window is going away."""
+        if self._closed:
+            return
         relay = _Relay(self)
         self._pending.add(relay)
 
@@ -78,11 +83,13 @@ class Workers(QObject):
 
         def done(result: Any) -> None:
             finish()
-            if on_done is not None:
+            if on_done is not None and not self._closed:
                 on_done(result)
 
         def failed(exc: BaseException) -> None:
             finish()
+            if self._closed:
+                return
             if on_failed is not None:
                 on_failed(exc)
             else:
@@ -104,3 +111,10 @@ class Workers(QObject):
         """Block until both pools are empty (for shutdown and tests, never for normal UI)."""
         ok = self.session_pool.waitForDone(msecs)
         return self.decode_pool.waitForDone(msecs) and ok
+
+    def close(self, msecs: int = 30_000) -> bool:
+        """Refuse new work, drop work not yet started, and wait for the running jobs."""
+        self._closed = True
+        self.decode_pool.clear()
+        self.session_pool.clear()
+        return self.wait_idle(msecs)

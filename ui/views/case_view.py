@@ -70,6 +70,7 @@ class CaseView(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setChildrenCollapsible(False)
+        split.setSizes([260, 560])
         self.splitter = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

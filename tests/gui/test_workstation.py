@@ -1,0 +1,93 @@
+"""Keyboard flows of the workstation against the real service on loopback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from reviewer_app.domain import CaseStatus
+
+WAIT_MS = 20_000
+
+
+def case_or_empty_queue(ws: Any) -> bool:
+    return case_on_screen(ws) or (ws.flow.pulls_answered > 0
+                                  and ws.flow.next_case_id(None) is None)
+
+
+def case_on_screen(ws: Any) -> bool:
+    viewer = ws.window.viewer
+    return ws.flow.current is not None and (viewer.painted_step is not None
+                                            or viewer.interstitial)
+
+
+def service_case_status(live_service: Any, case_id: str) -> str:
+    user, password = live_service.accounts.admin
+    login = requests.post(f"{live_service.url}/v1/auth/login",
+                          json={"username": user, "password": password}, timeout=10)
+    login.raise_for_status()
+    token = login.json()["access_token"]
+    reply = requests.get(f"{live_service.url}/v1/cases/{case_id}",
+                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    reply.raise_for_status()
+    return str(reply.json()["status"])
+
+
+def press(ws: Any, key: Qt.Key) -> None:
+    QTest.keyClick(ws.window.viewer, key)
+
+
+def test_remove_shortcut_writes_the_outbox_and_reaches_the_service(
+        qtbot: Any, workstation: Any, live_service: Any) -> None:
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    case_id = ws.flow.current.case.id
+    before = ws.session.outbox_counts()
+    press(ws, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: case_id in ws.flow.decided, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: (lambda c: c.pending + c.synced > before.pending + before.synced)(
+        ws.session.outbox_counts()), timeout=WAIT_MS)
+    ws.sync.wake()
+    qtbot.waitUntil(lambda: service_case_status(live_service, case_id) == CaseStatus.DECIDED,
+                    timeout=WAIT_MS)
+    assert ws.flow.current is None or ws.flow.current.case.id != case_id
+
+
+def test_ten_cases_decided_by_keyboard_only(qtbot: Any, workstation: Any,
+                                            live_service: Any) -> None:
+    ws = workstation
+    keys = [Qt.Key.Key_R, Qt.Key.Key_K, Qt.Key.Key_L, Qt.Key.Key_T, Qt.Key.Key_I]
+    decided: list[str] = []
+    while len(decided) < 10:
+        qtbot.waitUntil(lambda: case_or_empty_queue(ws), timeout=WAIT_MS)
+        if ws.flow.current is None:
+            answered = ws.flow.pulls_answered
+            QTest.keyClick(ws.window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+            qtbot.waitUntil(lambda: ws.flow.pulls_answered > answered, timeout=WAIT_MS)
+            assert ws.flow.next_case_id(None) is not None, "the service ran out of cases"
+            continue
+        case_id = ws.flow.current.case.id
+        if ws.window.viewer.interstitial:
+            press(ws, Qt.Key.Key_Return)
+            assert not ws.window.viewer.interstitial
+        press(ws, keys[len(decided) % len(keys)])
+        qtbot.waitUntil(lambda cid=case_id: cid in ws.flow.decided and (
+            ws.flow.current is None or ws.flow.current.case.id != cid), timeout=WAIT_MS)
+        decided.append(case_id)
+    assert len(set(decided)) == 10
+    ws.sync.wake()
+    qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
+    for case_id in decided:
+        assert service_case_status(live_service, case_id) == CaseStatus.DECIDED
+
+
+def test_hide_now_blanks_the_content_at_once(qtbot: Any, workstation: Any) -> None:
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    press(ws, Qt.Key.Key_H)
+    assert ws.window.viewer.hidden and ws.window.viewer.painted_step is None
+    press(ws, Qt.Key.Key_H)
+    assert not ws.window.viewer.hidden

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 
 from reviewer_app.domain import Model
 
@@ -68,6 +68,8 @@ def _modes(value: Any) -> Any:
 class DisplaySettings(Model):
     """What the UI applies to every piece of media; the safe choice is the default."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
     grayscale: bool = True
     blur_strength: int = 6
     reveal_modes: tuple[RevealMode, ...] = (RevealMode.HOLD, RevealMode.LENS, RevealMode.STEPPED)
@@ -99,6 +101,8 @@ class DisplaySettings(Model):
 class PersonalSettings(Model):
     """A reviewer's own preferences. Unset means "as the team policy says". A value looser
     than the team's is ignored, never an error: the reviewer keeps the team's value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
     grayscale: bool | None = None
     blur_strength: int | None = None

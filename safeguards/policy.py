@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from reviewer_app.domain import AwareDatetime, HarmCategory, Model, Severity
 from safeguards.display import DisplaySettings, PersonalSettings
@@ -25,9 +25,11 @@ GRAPHIC_DAILY_LIMIT = "graphic_daily_limit"
 """The name a lead override uses to raise the daily limit on time in graphic queues."""
 
 DEFAULT_GRAPHIC = (
-    HarmCategory.GRAPHIC_VIOLENCE, HarmCategory.CHILD_SAFETY, HarmCategory.SELF_HARM,
-    HarmCategory.ANIMAL_WELFARE, HarmCategory.VIOLENT_EXTREMISM,
+    HarmCategory.ANIMAL_WELFARE, HarmCategory.CHILD_SAFETY, HarmCategory.GRAPHIC_VIOLENCE,
+    HarmCategory.SELF_HARM, HarmCategory.VIOLENT_EXTREMISM,
 )
+VALIDATED = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+"""Defaults are validated too, so a default and its JSON round trip are the same value."""
 
 
 class Window(enum.StrEnum):
@@ -63,6 +65,8 @@ class Cap(Model):
     """At most `limit` of `measure` per `window`, counting exposures of `categories` (none
     listed = every category) at `min_severity` or above. Reaching it blocks those categories."""
 
+    model_config = VALIDATED
+
     categories: tuple[HarmCategory, ...] = ()
     min_severity: Severity = Severity.NONE
     window: Window
@@ -92,6 +96,8 @@ class Cap(Model):
 
 class BreakRules(Model):
     """When breaks are due and how long they last; a break is never shorter than a minute."""
+
+    model_config = VALIDATED
 
     work_interval_minutes: float = 50
     break_minutes: float = 10
@@ -164,6 +170,8 @@ class LeadOverride(Model):
     reason. `cap` is a Cap.key or "graphic_daily_limit"; `limit` is in the cap's unit
     (minutes for the daily limit). `reviewer` None means the whole team."""
 
+    model_config = VALIDATED
+
     cap: str
     limit: float
     granted_by: str = Field(min_length=1, max_length=100)
@@ -195,6 +203,8 @@ class LeadOverride(Model):
 
 class ExposurePolicy(Model):
     """A team's exposure policy. `version` goes up with every change a lead saves."""
+
+    model_config = VALIDATED
 
     schema_version: Literal[1] = 1
     version: int = Field(default=1, ge=1)

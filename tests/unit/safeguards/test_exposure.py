@@ -167,8 +167,10 @@ def test_counters_match_a_rescan_and_never_drop_except_by_expiry(
     for op in ops:
         if op[0] == "event":
             _, minutes, second, cat, sev, kind, ms, again = op
-            assert isinstance(minutes, int) and isinstance(second, int)
-            assert isinstance(again, int) and isinstance(ms, int)
+            assert isinstance(minutes, int)
+            assert isinstance(second, int)
+            assert isinstance(again, int)
+            assert isinstance(ms, int)
             if 0 <= again < len(sent):
                 event = sent[again]
             else:

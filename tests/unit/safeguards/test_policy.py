@@ -15,7 +15,6 @@ from safeguards.policy import (
     BreakRules,
     Cap,
     ExposurePolicy,
-    LeadOverride,
     Measure,
     Window,
     list_profiles,
@@ -150,7 +149,8 @@ def test_cap_keys_name_what_is_capped() -> None:
     cap = Cap(categories=(HarmCategory.SELF_HARM, HarmCategory.CHILD_SAFETY), min_severity=3,
               window=Window.WEEK, measure=Measure.SECONDS_REVEALED, limit=0)
     assert cap.key == "child_safety+self_harm:sev3+:week:seconds_revealed"
-    assert cap.covers(HarmCategory.SELF_HARM) and not cap.covers(HarmCategory.OTHER)
+    assert cap.covers(HarmCategory.SELF_HARM)
+    assert not cap.covers(HarmCategory.OTHER)
     assert Cap(window=Window.HOUR, measure=Measure.SHOWN, limit=1).covers(HarmCategory.OTHER)
 
 
@@ -163,7 +163,8 @@ def test_blur_strength_accepts_a_name_and_every_step_is_stronger() -> None:
 
 def test_safe_defaults_when_a_policy_says_nothing() -> None:
     policy = ExposurePolicy(name="bare")
-    assert policy.display.grayscale and policy.display.audio_muted
+    assert policy.display.grayscale
+    assert policy.display.audio_muted
     assert not policy.display.video_autoplay
     assert policy.display.auto_reblur_seconds == 10
     assert policy.display.warning_from_severity == 3

@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict
+
 from reviewer_app import contract, domain
 from reviewer_app.client.clock import Clock
 from reviewer_app.client.errors import ClientError, LeaseLost, NotFound
@@ -16,6 +18,15 @@ from reviewer_app.client.problems import Refused, problem_reason
 from reviewer_app.store import outbox
 from reviewer_app.store.local import LocalStore
 from reviewer_app.store.outbox import ItemKind, PendingItem, Settlement
+
+
+class _Accepted(BaseModel):
+    """The part of a decision's or note's acceptance the outbox needs."""
+
+    model_config = ConfigDict(extra="ignore")
+    client_id: str
+    status: domain.SyncStatus
+
 
 ProgressCallback = Callable[[int, int], None]
 """(done, total), called after every batch; a plain callable, as in Anki."""
@@ -138,7 +149,7 @@ class OutboxDrainer:
             body = contract.NoteBody(client_id=note.client_id,
                                      body=note.body).model_dump_json().encode()
         try:
-            reply = self._api.call(contract.DecisionAccepted, "POST", path, data=body,
+            reply = self._api.call(_Accepted, "POST", path, data=body,
                                    headers=headers, case_id=item.case_id)
         except LeaseLost as exc:
             return Settlement(item.client_id, domain.SyncStatus.CONFLICT, "lease_lost",

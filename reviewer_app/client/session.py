@@ -209,7 +209,11 @@ class ReviewSession:
     # ------------------------------------------------------------------ safeguards
 
     def server_policy(self) -> dict[str, Any] | None:
-        response = self._api.request("GET", "/v1/me/policy", what="Your exposure policy")
+        """The effective ExposurePolicy as the service sends it; None when it has none."""
+        try:
+            response = self._api.request("GET", "/v1/me/policy", what="Your exposure policy")
+        except NotFound:
+            return None
         try:
             body = read_json(response)
         finally:

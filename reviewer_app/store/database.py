@@ -48,6 +48,12 @@ def current_revision(engine: Engine) -> str | None:
         return str(row[0]) if row else None
 
 
+def _has_tables(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table'")).first() \
+            is not None
+
+
 def backup_file(path: Path, label: str) -> Path | None:
     """Copy the store with SQLite's online backup (consistent even in WAL mode)."""
     if not path.exists() or path.stat().st_size == 0:
@@ -77,12 +83,14 @@ def migrate(engine: Engine, path: Path) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     script = ScriptDirectory.from_config(config)
-    steps = [rev.revision for rev in script.iterate_revisions("heads", current or "base")]
+    steps = [rev.revision for rev in script.iterate_revisions("heads", current or "base")
+             if rev.revision != current]
+    has_data = _has_tables(engine)
     for revision in reversed(steps):
-        saved = backup_file(path, revision) if current is not None else None
+        saved = backup_file(path, revision) if has_data else None
         if saved:
             log.info("store backed up to %s before migration %s", saved.name, revision)
         with engine.begin() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
-        current = revision
+        has_data = True

@@ -133,8 +133,8 @@ def settle(db: Session, settlements: Sequence[Settlement], now: datetime) -> Non
 
 
 def counts(db: Session) -> OutboxCounts:
-    by_state = dict(db.execute(
-        select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).tuples().all())
+    by_state: dict[str, int] = {state: n for state, n in db.execute(
+        select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all()}
     return OutboxCounts(
         pending=by_state.get(ItemState.PENDING.value, 0),
         synced=by_state.get(ItemState.SYNCED.value, 0),

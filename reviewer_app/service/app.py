@@ -14,9 +14,11 @@ from reviewer_app.service import (
     auth,
     cases,
     decisions,
+    exposure,
     idempotency,
     leases,
     media,
+    metrics,
     sync,
 )
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
@@ -45,7 +47,7 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
     )
     app.state.ctx = ctx
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, leases, cases, media, decisions, sync, audit):
+    for module in (auth, leases, cases, media, decisions, sync, exposure, audit, metrics):
         api.include_router(module.router)
     for extra in _extra_routers():
         api.include_router(extra)

@@ -74,16 +74,23 @@ def _revoke_family(session: Session, ctx: ServiceContext, family_id: str) -> Non
         )
 
 
+ADDRESS_LIMIT_FACTOR = 5
+"""A client address (maybe a whole office behind NAT) may fail this many times more often."""
+
+
 def _rate_limited(session: Session, ctx: ServiceContext, keys: list[str]) -> int | None:
     """Seconds to wait when any key has too many recent failures, else None."""
     window = timedelta(seconds=ctx.settings.login_rate_window_s)
     since = ctx.now() - window
     for key in keys:
+        limit = ctx.settings.login_rate_limit
+        if key.startswith("addr:"):
+            limit *= ADDRESS_LIMIT_FACTOR
         count, oldest = session.execute(
             select(func.count(), func.min(LoginFailure.at))
             .where(LoginFailure.key == key, LoginFailure.at > since)
         ).one()
-        if count >= ctx.settings.login_rate_limit and oldest is not None:
+        if count >= limit and oldest is not None:
             return max(1, int((oldest + window - ctx.now()).total_seconds()) + 1)
     return None
 

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from reviewer_app.contract import Lease, LeaseRequest
 from reviewer_app.domain import CaseStatus, Identifier, ProblemCode
-from reviewer_app.service import audit
+from reviewer_app.service import audit, safeguard_state
 from reviewer_app.service.auth import CurrentUser, authenticate
 from reviewer_app.service.cases import summary_of
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
-from reviewer_app.service.enforcement import lease_gate
 from reviewer_app.service.models import CaseRow, LeaseRow
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError
+from safeguards import refusal
 
 router = APIRouter()
 
@@ -71,19 +71,40 @@ def create_lease(
     user: Annotated[CurrentUser, Depends(authenticate)],
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> Lease:
-    """423 with Retry-After while the reviewer is on a break or over a cap."""
+    """423 with Retry-After while the reviewer is on a break or over a cap; otherwise the
+    most urgent cases outside the categories the reviewer is capped for."""
     lease_id = "L" + secrets.token_hex(12)
+    refused = None
     with ctx.db.write() as s:
-        skip = lease_gate(s, ctx, user)
-        reclaim_expired(s, ctx)
-        rows = take_cases(s, ctx, user, body, skip, lease_id)
         now = ctx.now()
-        expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
-        s.add(LeaseRow(id=lease_id, user_id=user.id, created_at=now, expires_at=expires))
-        audit.record(s, at=now, actor=user.username, action="lease", subject_type="lease",
-                     subject_id=lease_id, client=client_of(request),
-                     detail={"cases": [r.id for r in rows]})
-        return Lease(lease_id=lease_id, expires_at=expires, cases=[summary_of(r) for r in rows])
+        sg = safeguard_state.load(s, ctx, user)
+        verdict = sg.verdict()
+        refused = refusal(verdict)
+        if refused is not None:
+            safeguard_state.save(s, ctx, user, sg)
+            audit.record(s, at=now, actor=user.username, action="lease_refused",
+                         subject_type="user", subject_id=user.username,
+                         client=client_of(request),
+                         detail={"code": refused.code,
+                                 "retry_after_s": refused.retry_after_seconds})
+        else:
+            skip = frozenset(c.value for c in verdict.blocked_categories)
+            reclaim_expired(s, ctx)
+            rows = take_cases(s, ctx, user, body, skip, lease_id)
+            if rows:
+                sg.scheduler.set_idle(False)
+            safeguard_state.save(s, ctx, user, sg)
+            expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
+            s.add(LeaseRow(id=lease_id, user_id=user.id, created_at=now, expires_at=expires))
+            audit.record(s, at=now, actor=user.username, action="lease", subject_type="lease",
+                         subject_id=lease_id, client=client_of(request),
+                         detail={"cases": [r.id for r in rows], "skipped": sorted(skip)})
+            lease = Lease(lease_id=lease_id, expires_at=expires,
+                          cases=[summary_of(r) for r in rows])
+    if refused is not None:
+        raise ProblemError(423, ProblemCode(refused.code), refused.detail,
+                           retry_after_s=refused.retry_after_seconds)
+    return lease
 
 
 def _own_lease(session: Session, user: CurrentUser, lease_id: str) -> LeaseRow:

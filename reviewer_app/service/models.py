@@ -252,17 +252,15 @@ class BreakRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class BreakStateRow(Base):
-    """The service's authoritative break state of a reviewer (service time)."""
+class SafeguardStateRow(Base):
+    """A reviewer's exposure ledger and break scheduler (safeguards `to_state()` JSON): the
+    authoritative counters and break state, shared by every service instance."""
 
-    __tablename__ = "break_states"
+    __tablename__ = "reviewer_safeguards"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    state: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    work_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ledger_json: Mapped[str] = mapped_column(Text)
+    scheduler_json: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from types import TracebackType
 
 import uvicorn
 
 from reviewer_app.service.app import create_app
+from reviewer_app.service.context import Clock
 from reviewer_app.service.settings import ServiceSettings
 
 
@@ -52,21 +54,23 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(settings: ServiceSettings, host: str, port: int) -> uvicorn.Config:
+def _config(settings: ServiceSettings, host: str, port: int,
+            clock: Clock | None = None) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="warning", access_log=False,
-        lifespan="off", timeout_graceful_shutdown=5, server_header=False,
+        create_app(settings, clock=clock), host=host, port=port, log_level="warning",
+        access_log=False, lifespan="off", timeout_graceful_shutdown=5, server_header=False,
     )
 
 
 def start_in_thread(
     settings: ServiceSettings, *, host: str = "127.0.0.1", port: int = 0,
-    startup_timeout: float = 30.0,
+    startup_timeout: float = 30.0, clock: Clock | None = None,
 ) -> RunningService:
-    """Starts the service in a daemon thread and waits until it serves."""
+    """Starts the service in a daemon thread and waits until it serves. `clock` (tests)
+    replaces the service's wall clock."""
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(_config(settings, host, bound_port))
+    server = uvicorn.Server(_config(settings, host, bound_port, clock))
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -79,11 +83,9 @@ def start_in_thread(
 
     thread = threading.Thread(target=run, name=f"reviewer-service:{bound_port}", daemon=True)
     thread.start()
-    waited = threading.Event()
-    while not server.started and thread.is_alive():
-        if waited.wait(0.02) or startup_timeout <= 0:
-            break
-        startup_timeout -= 0.02
+    deadline = time.monotonic() + startup_timeout
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
     if not server.started:
         server.should_exit = True
         thread.join(5)

@@ -42,6 +42,25 @@ def _one(
     return SyncItemResult(client_id=client_id, status=SyncStatus.CONFLICT, problem=problem)
 
 
+def _safeguard_events(
+    ctx: ServiceContext, user: CurrentUser, body: SyncRequest, client: str
+) -> list[SyncItemResult]:
+    """Exposure and break events of one batch: one transaction, one ledger update."""
+    for _attempt in range(3):
+        try:
+            with ctx.db.write() as s:
+                statuses = exposure_events.apply_batch(
+                    s, ctx, user, body.exposure_events, body.break_events, client)
+            return [SyncItemResult(client_id=cid, status=st) for cid, st in statuses]
+        except IntegrityError:
+            continue  # the same events arrived concurrently; the retry sees them as duplicates
+    problem = make_problem(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT, "sent concurrently; retry")
+    ids = [str(e.client_id) for e in body.exposure_events]
+    ids += [str(b.client_id) for b in body.break_events]
+    return [SyncItemResult(client_id=cid, status=SyncStatus.CONFLICT, problem=problem)
+            for cid in ids]
+
+
 @router.post("/sync", response_model=SyncResponse, responses=problems(403))
 def sync(
     body: SyncRequest,
@@ -57,10 +76,6 @@ def sync(
     for n in body.notes:
         results.append(_one(ctx, str(n.client_id),
                             lambda s, n=n: apply_note(s, ctx, user, n, client)))  # type: ignore[misc]
-    for e in body.exposure_events:
-        results.append(_one(ctx, str(e.client_id),
-                            lambda s, e=e: exposure_events.apply_exposure(s, ctx, user, e, client)))  # type: ignore[misc]
-    for b in body.break_events:
-        results.append(_one(ctx, str(b.client_id),
-                            lambda s, b=b: exposure_events.apply_break(s, ctx, user, b, client)))  # type: ignore[misc]
+    if body.exposure_events or body.break_events:
+        results.extend(_safeguard_events(ctx, user, body, client))
     return SyncResponse(results=results)

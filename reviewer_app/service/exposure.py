@@ -1,0 +1,254 @@
+"""Safeguards over HTTP: a reviewer's effective policy and counters, a team's policy (ETag and
+If-Match, leads and admins only, audited with a reason), a team's exposure, break overrides.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from reviewer_app.contract import (
+    BreakOverride,
+    BreakState,
+    ExposureCounter,
+    ExposureStatus,
+    MemberExposure,
+    PolicyUpdate,
+    TeamExposure,
+    TeamPolicy,
+)
+from reviewer_app.domain import ProblemCode, Role
+from reviewer_app.service import audit, safeguard_state
+from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.context import ServiceContext, client_of, get_ctx
+from reviewer_app.service.models import BreakRow, TeamPolicyRow, User
+from reviewer_app.service.openapi import problems
+from reviewer_app.service.problems import ProblemError
+from reviewer_app.service.safeguard_state import Safeguards, policy_etag
+from safeguards import ExposurePolicy, Verdict
+
+router = APIRouter()
+TeamName = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")]
+MIN_CHECKIN_PEOPLE = 5
+
+
+def _counters(sg: Safeguards) -> list[ExposureCounter]:
+    return [
+        ExposureCounter(harm_category=row.category.value, severity=int(row.severity),
+                        window=row.window.value, shown=row.tally.shown,
+                        revealed=row.tally.revealed,
+                        revealed_ms=int(round(row.tally.seconds_revealed * 1000)))
+        for row in sg.ledger.rows(sg.clock.now())
+    ]
+
+
+def _break_state(sg: Safeguards, verdict: Verdict) -> BreakState:
+    current = verdict.current_break
+    until = verdict.until
+    if until is None and current is not None and current.length_seconds is not None:
+        until = sg.clock.now() + timedelta(seconds=current.remaining_seconds)
+    return BreakState(state=verdict.state.value, kind=current.kind if current else None,
+                      until=until, reason=verdict.reason.value if verdict.reason else "")
+
+
+def _status(sg: Safeguards) -> ExposureStatus:
+    verdict = sg.verdict()
+    detail: dict[str, Any] = {
+        "policy_version": verdict.policy_version,
+        "blocked_categories": sorted(c.value for c in verdict.blocked_categories),
+        "warnings": [_cap(c) for c in verdict.warnings],
+        "reached": [_cap(c) for c in verdict.reached],
+        "retry_after_s": verdict.retry_after_seconds,
+    }
+    return ExposureStatus(counters=_counters(sg), break_state=_break_state(sg, verdict),
+                          detail=detail)
+
+
+def _cap(status: Any) -> dict[str, Any]:
+    return {"cap": status.cap, "window": str(status.window), "used": status.used,
+            "limit": status.limit, "fraction": status.fraction}
+
+
+@router.get("/me/policy", response_model=ExposurePolicy, responses=problems())
+def my_policy(
+    response: Response,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> ExposurePolicy:
+    """The policy in force for me: my team's, with only the overrides that apply to me."""
+    with ctx.db.read() as s:
+        policy = safeguard_state.team_policy(s, user.team)[0].for_reviewer(user.username)
+    response.headers["ETag"] = policy_etag(policy)
+    return policy
+
+
+@router.get("/me/exposure", response_model=ExposureStatus, responses=problems())
+def my_exposure(
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> ExposureStatus:
+    """The service's counters for me and my break state (service time)."""
+    with ctx.db.write() as s:
+        sg = safeguard_state.load(s, ctx, user)
+        status = _status(sg)
+        safeguard_state.save(s, ctx, user, sg)
+    return status
+
+
+def _may_lead(user: CurrentUser, team: str) -> None:
+    if user.role is Role.ADMIN or (user.role is Role.WELLNESS_LEAD and user.team == team):
+        return
+    raise ProblemError(403, ProblemCode.FORBIDDEN,
+                       "only this team's wellness lead or an admin may do this")
+
+
+def _team_policy_out(team: str, policy: ExposurePolicy, row: TeamPolicyRow | None) -> TeamPolicy:
+    return TeamPolicy(
+        team=team, version=policy.version, policy=policy.model_dump(mode="json"),
+        updated_by=row.updated_by if row else "", updated_at=row.updated_at if row else None,
+        reason=row.reason if row else "shipped default profile",
+    )
+
+
+@router.get("/teams/{team}/policy", response_model=TeamPolicy, responses=problems(403))
+def get_team_policy(
+    team: TeamName,
+    response: Response,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> TeamPolicy:
+    if user.team != team:
+        _may_lead(user, team)
+    with ctx.db.read() as s:
+        policy, row = safeguard_state.team_policy(s, team)
+    response.headers["ETag"] = policy_etag(policy)
+    return _team_policy_out(team, policy, row)
+
+
+def _matches(if_match: str, etag: str) -> bool:
+    wanted = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    return "*" in wanted or etag in wanted
+
+
+@router.put("/teams/{team}/policy", response_model=TeamPolicy,
+            responses=problems(403, 412, 428))
+def put_team_policy(
+    team: TeamName,
+    body: PolicyUpdate,
+    request: Request,
+    response: Response,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
+) -> TeamPolicy:
+    """Replaces the team's policy: If-Match with the current ETag is required (428 without,
+    412 when stale); the version goes up by one; the change and its reason are audited."""
+    _may_lead(user, team)
+    if not if_match:
+        raise ProblemError(428, ProblemCode.PRECONDITION_REQUIRED,
+                           "send If-Match with the ETag of the policy you edited")
+    try:
+        proposed = ExposurePolicy.model_validate(body.policy)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                           for e in exc.errors()[:5])
+        raise ProblemError(422, ProblemCode.VALIDATION, detail) from None
+    with ctx.db.write() as s:
+        current, row = safeguard_state.team_policy(s, team)
+        if row is not None:
+            s.refresh(row, with_for_update=True)
+            current = ExposurePolicy.from_json(row.policy_json)
+        if not _matches(if_match, policy_etag(current)):
+            raise ProblemError(412, ProblemCode.PRECONDITION_FAILED,
+                               "the policy changed since you read it; reload and edit again")
+        new = proposed.model_copy(update={"version": current.version + 1})
+        new = ExposurePolicy.from_json(new.canonical_json())
+        now = ctx.now()
+        if row is None:
+            row = TeamPolicyRow(team=team, version=new.version, policy_json=new.canonical_json(),
+                                updated_by=user.username, updated_at=now, reason=body.reason)
+            s.add(row)
+        else:
+            row.version = new.version
+            row.policy_json = new.canonical_json()
+            row.updated_by = user.username
+            row.updated_at = now
+            row.reason = body.reason
+        audit.record(s, at=now, actor=user.username, action="policy_change", subject_type="team",
+                     subject_id=team, client=client_of(request),
+                     detail={"reason": body.reason, "from_version": current.version,
+                             "to_version": new.version, "from_etag": current.etag(),
+                             "to_etag": new.etag()})
+    response.headers["ETag"] = policy_etag(new)
+    return _team_policy_out(team, new, row)
+
+
+def _members(s: Any, team: str) -> list[User]:
+    return list(s.scalars(select(User).where(User.team == team).order_by(User.username)).all())
+
+
+@router.get("/teams/{team}/exposure", response_model=TeamExposure, responses=problems(403))
+def team_exposure(
+    team: TeamName,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> TeamExposure:
+    """Per-person counters and cap hits; moods only as a mean over at least 5 people."""
+    _may_lead(user, team)
+    members: list[MemberExposure] = []
+    with ctx.db.read() as s:
+        for member in _members(s, team):
+            who = CurrentUser(id=member.id, username=member.username, role=Role(member.role),
+                              team=member.team, family_id="")
+            sg = safeguard_state.load(s, ctx, who, lock=False)
+            verdict = sg.verdict()
+            members.append(MemberExposure(username=member.username, counters=_counters(sg),
+                                          cap_hits=len(verdict.reached),
+                                          break_state=_break_state(sg, verdict)))
+        since = ctx.now() - timedelta(days=7)
+        people, mean = s.execute(
+            select(func.count(func.distinct(BreakRow.user_id)), func.avg(BreakRow.checkin_mood))
+            .join(User, User.id == BreakRow.user_id)
+            .where(User.team == team, BreakRow.checkin_mood.is_not(None),
+                   BreakRow.received_at >= since)
+        ).one()
+    enough = (people or 0) >= MIN_CHECKIN_PEOPLE
+    return TeamExposure(team=team, members=members, checkin_people=people or 0,
+                        checkin_mean_mood=round(float(mean), 2) if enough and mean else None)
+
+
+@router.post("/teams/{team}/members/{username}/break-override", response_model=ExposureStatus,
+             responses=problems(403))
+def override_break(
+    team: TeamName,
+    username: Annotated[str, Path(min_length=1, max_length=100)],
+    body: BreakOverride,
+    request: Request,
+    user: Annotated[CurrentUser, Depends(authenticate)],
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> ExposureStatus:
+    """A lead ends a member's enforced break early, with a reason; audited."""
+    _may_lead(user, team)
+    with ctx.db.write() as s:
+        member = s.scalars(select(User).where(User.username == username,
+                                              User.team == team)).first()
+        if member is None:
+            raise ProblemError(404, ProblemCode.NOT_FOUND, "no such member of this team")
+        who = CurrentUser(id=member.id, username=member.username, role=Role(member.role),
+                          team=member.team, family_id="")
+        sg = safeguard_state.load(s, ctx, who)
+        state = sg.scheduler.to_state()
+        ended = state.get("break")
+        state["break"] = None
+        sg.scheduler = type(sg.scheduler).from_state(state, sg.policy.breaks, sg.clock)
+        safeguard_state.save(s, ctx, who, sg)
+        audit.record(s, at=ctx.now(), actor=user.username, action="break_override",
+                     subject_type="user", subject_id=username, client=client_of(request),
+                     detail={"reason": body.reason, "ended": json.loads(json.dumps(ended,
+                                                                                  default=str))})
+        return _status(sg)

@@ -1,0 +1,142 @@
+"""Exposure enforcement on the service: caps, breaks, team policy with ETag/If-Match."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from reviewer_app.contract import ExposureStatus, TeamPolicy
+from tests.helpers.service_fixtures import LiveService
+from tests.integration.service.api import Api
+from tests.integration.service.conftest import ClockedService
+
+
+def _login(live: LiveService, who: tuple[str, str]) -> Api:
+    api = Api(live.url)
+    assert api.login(*who).status_code == 200
+    return api
+
+
+def _set_policy(live: LiveService, **changes: Any) -> dict[str, Any]:
+    lead = _login(live, live.accounts.lead)
+    current = lead.call("GET", f"/teams/{live.accounts.team}/policy")
+    policy = {**current.json()["policy"], **changes}
+    resp = lead.call("PUT", f"/teams/{live.accounts.team}/policy",
+                     json={"policy": policy, "reason": "test"},
+                     headers={"If-Match": current.headers["ETag"]})
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json()["policy"])
+
+
+def _reveals(api: Api, live: ClockedService, count: int, severity: int = 4) -> None:
+    events = [{
+        "client_id": str(uuid.uuid4()), "case_id": "C1", "media_id": "M1",
+        "harm_category": "graphic_violence", "severity": severity, "kind": "revealed",
+        "duration_ms": 2000, "at": (live.clock() - timedelta(seconds=count - i)).isoformat(),
+    } for i in range(count)]
+    resp = api.call("POST", "/sync", json={"exposure_events": events})
+    assert resp.status_code == 200
+    assert [r["status"] for r in resp.json()["results"]] == ["applied"] * count
+
+
+_CAP = {"min_severity": 4, "window": "hour", "measure": "revealed", "limit": 3}
+
+
+def test_after_the_caps_worth_of_severe_reveals_leasing_is_refused(
+    clocked_service: ClockedService,
+) -> None:
+    _set_policy(clocked_service, caps=[_CAP], breaks={"work_interval_minutes": 480})
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    assert api.lease(1).status_code == 201
+    _reveals(api, clocked_service, 2)
+    assert api.lease(1).status_code == 201
+    _reveals(api, clocked_service, 1)
+    refused = api.lease(1)
+    assert refused.status_code == 423
+    assert refused.json()["code"] == "cap_reached"
+    assert int(refused.headers["Retry-After"]) >= 1
+    status = ExposureStatus.model_validate(api.call("GET", "/me/exposure").json())
+    severe = [c for c in status.counters if c.window == "hour" and c.severity == 4]
+    assert sum(c.revealed for c in severe) == 3
+    clocked_service.clock.advance(minutes=61)
+    again = api.lease(1)
+    assert again.status_code == 201, again.text
+
+
+def test_a_cap_on_one_category_skips_it_when_leasing(clocked_service: ClockedService) -> None:
+    _set_policy(clocked_service, caps=[{**_CAP, "categories": ["graphic_violence"]}])
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    _reveals(api, clocked_service, 3)
+    lease = api.lease(20)
+    assert lease.status_code == 201
+    categories = {c["harm_category"] for c in lease.json()["cases"]}
+    assert categories
+    assert "graphic_violence" not in categories
+
+
+def test_during_a_break_every_lease_is_refused(clocked_service: ClockedService) -> None:
+    _set_policy(clocked_service, breaks={"work_interval_minutes": 30, "break_minutes": 10})
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    assert api.lease(1).status_code == 201
+    clocked_service.clock.advance(minutes=31)
+    for _ in range(3):
+        refused = api.lease(1)
+        assert refused.status_code == 423
+        assert refused.json()["code"] == "on_break"
+        assert 1 <= int(refused.headers["Retry-After"]) <= 10 * 60
+        clocked_service.clock.advance(minutes=3)
+    clocked_service.clock.advance(minutes=2)
+    assert api.lease(1).status_code == 201
+
+
+def test_idle_time_is_not_work(clocked_service: ClockedService) -> None:
+    _set_policy(clocked_service, breaks={"work_interval_minutes": 30, "break_minutes": 10})
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    lease = api.lease(1).json()
+    assert api.decide(lease["cases"][0]["id"], lease["lease_id"]).status_code == 201
+    clocked_service.clock.advance(hours=3)
+    assert api.lease(1).status_code == 201
+
+
+def test_team_policy_needs_a_fresh_etag(live_service: LiveService) -> None:
+    lead = _login(live_service, live_service.accounts.lead)
+    path = f"/teams/{live_service.accounts.team}/policy"
+    current = lead.call("GET", path)
+    etag = current.headers["ETag"]
+    body = {"policy": current.json()["policy"], "reason": "quieter week"}
+    missing = lead.call("PUT", path, json=body)
+    assert missing.status_code == 428
+    assert missing.json()["code"] == "precondition_required"
+    saved = lead.call("PUT", path, json=body, headers={"If-Match": etag})
+    assert saved.status_code == 200
+    assert TeamPolicy.model_validate(saved.json()).version == current.json()["version"] + 1
+    assert saved.headers["ETag"] != etag
+    stale = lead.call("PUT", path, json=body, headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
+    bad = lead.call("PUT", path, json={"policy": {"name": ""}, "reason": "x"},
+                    headers={"If-Match": saved.headers["ETag"]})
+    assert bad.status_code == 422
+    mine = _login(live_service, live_service.accounts.specialist).call("GET", "/me/policy")
+    assert mine.headers["ETag"] == saved.headers["ETag"]
+    admin = _login(live_service, live_service.accounts.admin)
+    changes = admin.call("GET", "/audit?action=policy_change").json()["events"]
+    assert [e["detail"]["reason"] for e in changes] == ["quieter week"]
+    assert changes[0]["actor"] == "lead"
+
+
+def test_lead_sees_team_counters_but_not_single_moods(clocked_service: ClockedService) -> None:
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    _reveals(api, clocked_service, 2, severity=3)
+    at = clocked_service.clock().isoformat()
+    brk = {"client_id": str(uuid.uuid4()), "kind": "self_initiated", "started_at": at,
+           "ended_at": at, "checkin_mood": 2}
+    assert api.call("POST", "/sync", json={"break_events": [brk]}).json()["results"][0][
+        "status"] == "applied"
+    lead = _login(clocked_service, clocked_service.accounts.lead)
+    team = lead.call("GET", f"/teams/{clocked_service.accounts.team}/exposure").json()
+    demo = next(m for m in team["members"] if m["username"] == "demo")
+    assert sum(c["revealed"] for c in demo["counters"] if c["window"] == "day") == 2
+    assert team["checkin_people"] == 1
+    assert team["checkin_mean_mood"] is None

@@ -22,6 +22,7 @@ from ui.main_window import MainWindow
 from ui.review_flow import ReviewFlow
 from ui.theme import apply_theme
 from ui.views.login_dialog import LoginDialog
+from ui.wellness import WellnessMonitor
 from ui.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,13 @@ class Workstation:
     sync: SyncEngine
     workers: Workers
     flow: ReviewFlow
+    wellness: WellnessMonitor
     window: MainWindow
     closed: bool = False
 
     def start_after_login(self) -> None:
         self.sync.start()
+        self.wellness.start()
         self.flow.start()
         self.flow.pull()
 
@@ -59,6 +62,7 @@ class Workstation:
             return
         self.closed = True
         self.window.viewer.hide_now()
+        self.wellness.stop()
         self.flow.stop()
         self.workers.close()
         self.sync.stop()
@@ -75,11 +79,13 @@ def build_window(config: ClientConfig, settings: QSettings, *, prefetch: bool = 
     session = ReviewSession(config)
     workers = Workers()
     flow = ReviewFlow(session, workers, prefetch=prefetch)
-    window = MainWindow(flow, settings, title=title)
+    wellness = WellnessMonitor(session, workers)
+    window = MainWindow(flow, wellness, settings, title=title)
     sync = session.engine
     flow.sig_decided.connect(lambda _case: sync.wake())
     flow.sig_exposure.connect(lambda _event: sync.wake())
-    return Workstation(session=session, sync=sync, workers=workers, flow=flow, window=window)
+    return Workstation(session=session, sync=sync, workers=workers, flow=flow,
+                       wellness=wellness, window=window)
 
 
 def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None,

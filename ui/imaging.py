@@ -23,8 +23,9 @@ MAX_SOURCE_PIXELS = 80_000_000
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
-BLUR_DECODE_WIDTHS = {1: 160, 2: 128, 3: 96, 4: 72, 5: 56, 6: 44, 7: 32, 8: 24, 9: 18, 10: 12}
-"""Blur strength 1 (light) .. 10 (strongest) -> the width the picture is decoded to."""
+DEFAULT_BLUR_WIDTH = 48
+"""Decode width of the blurred step when no policy says otherwise (the policy's
+`DisplaySettings.blur_width_px` is the source of truth)."""
 
 
 class RevealStep(enum.IntEnum):
@@ -48,11 +49,6 @@ class SafeRendering:
 
 class UnsafeMedia(Exception):
     """The bytes could not be turned into a safeguarded rendering; the message says why."""
-
-
-def blur_decode_width(strength: int) -> int:
-    """Decode width for a blur strength, clamped to the known range (stronger is smaller)."""
-    return BLUR_DECODE_WIDTHS[min(10, max(1, int(strength)))]
 
 
 def _open_reader(data: bytes) -> tuple[QImageReader, QBuffer]:
@@ -113,8 +109,8 @@ def _decode(data: bytes, bound: QSize) -> tuple[QImage, QSize]:
     return image, source
 
 
-def render(data: bytes, step: RevealStep, display: QSize, *, blur_strength: int = 7,
-           grayscale: bool = True) -> SafeRendering:
+def render(data: bytes, step: RevealStep, display: QSize, *,
+           blur_width: int = DEFAULT_BLUR_WIDTH, grayscale: bool = True) -> SafeRendering:
     """Render `data` at `step` to fit `display`; never raises, fails closed to a placeholder.
 
     `grayscale` applies to the blurred step (team policy may allow a colour blur); the
@@ -122,7 +118,7 @@ def render(data: bytes, step: RevealStep, display: QSize, *, blur_strength: int 
     """
     try:
         if step is RevealStep.BLURRED:
-            width = blur_decode_width(blur_strength)
+            width = max(4, min(640, int(blur_width)))
             tiny, source = _decode(data, QSize(width, width))
             if grayscale:
                 tiny = tiny.convertToFormat(QImage.Format.Format_Grayscale8)

@@ -21,15 +21,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.domain import CaseSummary
+from reviewer_app.client.errors import ClientError
+from reviewer_app.domain import CaseSummary, ExposureEvent
+from safeguards import DisplaySettings, Verdict
 from ui.imaging import RevealStep, SafeRendering
 from ui.render_cache import CaseMedia
 from ui.review_flow import ReviewFlow
 from ui.theme import apply_theme
+from ui.views.break_overlay import BreakOverlay
 from ui.views.case_view import CaseView, category_warning
 from ui.views.command_palette import CommandPalette
 from ui.views.decision_bar import DecisionBar, DecisionDraft
+from ui.views.exposure_meter import ExposureMeter
+from ui.views.media_viewer import RevealMode, ViewerPolicy
 from ui.views.queue_panel import QueuePanel
+from ui.wellness import WellnessMonitor
 
 HOLD_KEY = Qt.Key.Key_Space
 _TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
@@ -42,9 +48,11 @@ class MainWindow(QMainWindow):
 
     sig_closing = Signal()
 
-    def __init__(self, flow: ReviewFlow, settings: QSettings, *, title: str = "") -> None:
+    def __init__(self, flow: ReviewFlow, wellness: WellnessMonitor, settings: QSettings, *,
+                 title: str = "") -> None:
         super().__init__()
         self.flow = flow
+        self.wellness = wellness
         self.settings = settings
         self.setObjectName("mainWindow")
         self.setWindowTitle(title or "Reviewer workstation")
@@ -60,11 +68,19 @@ class MainWindow(QMainWindow):
         column.addWidget(self.decision_bar)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
         self.split.setObjectName("mainSplit")
-        self.split.addWidget(self.queue)
+        left = QWidget(self)
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(6, 6, 0, 6)
+        left_column.addWidget(self.queue, 1)
+        self.meter = ExposureMeter(left)
+        left_column.addWidget(self.meter)
+        self.split.addWidget(left)
         self.split.addWidget(centre)
         self.split.setStretchFactor(1, 4)
         self.split.setSizes([460, 940])
         self.setCentralWidget(self.split)
+        self.overlay = BreakOverlay(self.split)
+        self._locked = False
 
         self.sync_label = QLabel("Starting…", self)
         self.sync_label.setObjectName("syncStatus")
@@ -114,6 +130,8 @@ class MainWindow(QMainWindow):
         self.act_note = a("Add a note to the case", "N", self.add_note, "note")
         self.act_reason = a("Type a reason", "W", self.decision_bar.reason.setFocus, "reason")
         self.act_cite = a("Choose the policy citation", "C", self.focus_citation, "citation")
+        self.act_break = a("Take a break now", "Ctrl+B", self.wellness.start_self_break,
+                           "takeBreak")
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
 
@@ -133,6 +151,11 @@ class MainWindow(QMainWindow):
         self.decision_bar.sig_problem.connect(self.show_error)
         self.decision_bar.reason.returnPressed.connect(self.viewer.setFocus)
         self.viewer.sig_exposure.connect(f.record_exposure)
+        f.sig_exposure.connect(self._exposed)
+        f.sig_refused.connect(self.on_refused)
+        self.wellness.sig_verdict.connect(self.apply_verdict)
+        self.overlay.sig_end_requested.connect(self.wellness.end_self_break)
+        self.overlay.sig_mood.connect(self.wellness.set_mood)
         self.viewer.sig_needs_step.connect(lambda step: f.request_step(RevealStep(step)))
         self.viewer.sig_step_changed.connect(self._show_step)
 
@@ -145,6 +168,10 @@ class MainWindow(QMainWindow):
             self.queue.select(self.flow.current.case.id)
 
     def on_opened(self, entry: CaseMedia | None) -> None:
+        if entry is None:
+            self.wellness.set_case(None, None)
+        else:
+            self.wellness.set_case(entry.case.harm_category, entry.case.severity)
         self.case_view.show_case(entry.case if entry else None)
         self.decision_bar.set_case(entry.case if entry else None)
         if entry is None:
@@ -178,6 +205,45 @@ class MainWindow(QMainWindow):
             text += f" · {conflicts + invalid} to resolve"
         self.sync_label.setText(text)
 
+    # ------------------------------------------------------------------ safeguards
+
+    def _exposed(self, event: ExposureEvent) -> None:
+        self.wellness.record(event)
+
+    def apply_verdict(self, verdict: Verdict) -> None:
+        """Obey the gate at once: lock and hide on a refusal, unlock when it clears."""
+        self.viewer.policy = viewer_policy(verdict.display)
+        self.flow.blur_width = verdict.display.blur_width_px
+        self.flow.grayscale = verdict.display.grayscale
+        self.meter.update_from(self.wellness.policy, self.wellness.ledger, verdict,
+                               self.wellness.clock.now())
+        if not verdict.allowed:
+            self._lock(True)
+            self.overlay.show_verdict(verdict)
+        elif self._locked:
+            self._lock(False)
+
+    def on_refused(self, exc: ClientError) -> None:
+        """The service refused a lease (break, cap, shift limit): say so and when."""
+        self.show_error(str(exc))
+
+    def _lock(self, locked: bool) -> None:
+        if locked and not self._locked:
+            self.viewer.hide_now()
+        self._locked = locked
+        self.queue.set_locked(locked)
+        for action in self._commands:
+            if action not in (self.act_quit, self.act_theme, self.act_palette):
+                action.setEnabled(not locked)
+        if not locked:
+            self.overlay.hide()
+            self.viewer.unhide()
+            self.viewer.setFocus()
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
     def show_error(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
 
@@ -201,6 +267,8 @@ class MainWindow(QMainWindow):
         self.flow.open(cases[(i + delta) % len(cases)])
 
     def toggle_hidden(self) -> None:
+        if self._locked:
+            return
         if self.viewer.hidden:
             self.viewer.unhide()
         else:
@@ -233,7 +301,7 @@ class MainWindow(QMainWindow):
             key_event: QKeyEvent = event  # type: ignore[assignment]
             if key_event.key() == HOLD_KEY and not isinstance(
                     QApplication.focusWidget(), _TEXT_INPUTS):
-                if not key_event.isAutoRepeat():
+                if not key_event.isAutoRepeat() and not self._locked:
                     if kind == QEvent.Type.KeyPress:
                         self.viewer.begin_hold()
                     else:
@@ -273,3 +341,14 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
         self.sig_closing.emit()
         super().closeEvent(event)
+
+
+def viewer_policy(display: DisplaySettings) -> ViewerPolicy:
+    """The viewer's rules from the effective display settings (team policy, made safer)."""
+    return ViewerPolicy(
+        blur_width=display.blur_width_px,
+        grayscale=display.grayscale,
+        reveal_modes=frozenset(RevealMode(str(m)) for m in display.reveal_modes),
+        auto_reblur_s=float(display.auto_reblur_seconds),
+        warning_from_severity=display.warning_from_severity,
+    )

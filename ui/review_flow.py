@@ -14,17 +14,16 @@ from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QSize, QTimer, Signal
 
-from reviewer_app.client.errors import ClientError
+from reviewer_app.client.errors import CapReached, ClientError, OnBreak, ShiftLimit
 from reviewer_app.client.session import ReviewSession
 from reviewer_app.domain import (
-    Case,
     CaseSummary,
     ExposureEvent,
     ExposureKind,
     MediaKind,
     new_client_id,
 )
-from ui.imaging import RevealStep, SafeRendering, placeholder, render
+from ui.imaging import DEFAULT_BLUR_WIDTH, RevealStep, SafeRendering, placeholder, render
 from ui.render_cache import CaseMedia, RenderCache
 from ui.workers import Workers
 
@@ -60,14 +59,14 @@ class ReviewFlow(QObject):
     sig_exposure = Signal(object)
 
     def __init__(self, session: ReviewSession, workers: Workers, *,
-                 display: QSize | None = None, blur_strength: int = 7,
+                 display: QSize | None = None, blur_width: int = DEFAULT_BLUR_WIDTH,
                  grayscale: bool = True, colour_allowed: bool = True,
                  prefetch: bool = True, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.workers = workers
         self.display = display or QSize(1280, 720)
-        self.blur_strength = blur_strength
+        self.blur_width = blur_width
         self.grayscale = grayscale
         self.colour_allowed = colour_allowed
         self.prefetch_enabled = prefetch
@@ -193,7 +192,7 @@ class ReviewFlow(QObject):
     def _render(self, entry: CaseMedia, step: RevealStep,
                 then: Callable[[], None] | None = None) -> None:
         data, display = entry.data, QSize(self.display)
-        strength, gray = self.blur_strength, self.grayscale
+        width, gray = self.blur_width, self.grayscale
         problem = entry.problem
 
         def op() -> SafeRendering:
@@ -201,7 +200,7 @@ class ReviewFlow(QObject):
                 reason = problem or "the media could not be fetched"
                 return SafeRendering(image=placeholder(display, reason), step=RevealStep.BLURRED,
                                      placeholder=True, problem=reason)
-            return render(data, step, display, blur_strength=strength, grayscale=gray)
+            return render(data, step, display, blur_width=width, grayscale=gray)
 
         def done(rendering: SafeRendering) -> None:
             if rendering.placeholder and step is not RevealStep.BLURRED:
@@ -313,8 +312,6 @@ class ReviewFlow(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, ClientError):
-            from reviewer_app.client.errors import CapReached, OnBreak, ShiftLimit
-
             if isinstance(exc, OnBreak | CapReached | ShiftLimit):
                 self.sig_refused.emit(exc)
                 return

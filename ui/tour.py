@@ -114,8 +114,9 @@ class Tour(QObject):
         self.shot("queue-and-case")
         last: str | None = None
         while True:
-            yield "the next case, or the end of the queue", lambda: self._queue_done() or (
-                self._painted() and flow.current is not None and flow.current.case.id != last)
+            yield "the next case, or the end of the queue", lambda prev=last: (  # type: ignore[misc]
+                self._queue_done() or (self._painted() and flow.current is not None
+                                       and flow.current.case.id != prev))
             if flow.current is None:
                 answered = flow.pulls_answered
                 flow.pull()

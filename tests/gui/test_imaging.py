@@ -41,7 +41,7 @@ def test_no_reveal_step_of_bad_media_yields_pixels(corpus: dict[str, bytes], nam
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP"])
 def test_blurred_step_is_grayscale_small_detail_and_display_sized(qapp: object, fmt: str) -> None:
     data = encode(colourful_image(1920, 1080), fmt)
-    result = render(data, RevealStep.BLURRED, QSize(1280, 720), blur_strength=7)
+    result = render(data, RevealStep.BLURRED, QSize(1280, 720), blur_width=48)
     assert not result.placeholder
     assert result.image.format() == QImage.Format.Format_Grayscale8
     assert result.image.size() == QSize(1280, 720)
@@ -49,10 +49,10 @@ def test_blurred_step_is_grayscale_small_detail_and_display_sized(qapp: object, 
 
 
 def test_blurred_step_carries_no_more_detail_than_its_decode_width(qapp: object) -> None:
-    """Stronger blur means fewer distinct columns survive the pipeline."""
+    """A smaller decode width (a stronger blur) lets fewer edges survive the pipeline."""
     data = encode(colourful_image(1920, 1080), "PNG")
-    weak = render(data, RevealStep.BLURRED, QSize(1280, 720), blur_strength=1).image
-    strong = render(data, RevealStep.BLURRED, QSize(1280, 720), blur_strength=10).image
+    weak = render(data, RevealStep.BLURRED, QSize(1280, 720), blur_width=160).image
+    strong = render(data, RevealStep.BLURRED, QSize(1280, 720), blur_width=12).image
 
     def edges(image: QImage) -> int:
         row = [image.pixelColor(x, 540 * 720 // 1080).value() for x in range(image.width())]
@@ -83,7 +83,8 @@ def test_the_viewer_paints_only_the_placeholder_for_bad_media(
     viewer.resize(640, 400)
     viewer.show()
     viewer.show_item(render(corpus[name], RevealStep.BLURRED, DISPLAY), severity=4)
-    assert viewer.is_placeholder and not viewer.interstitial
+    assert viewer.is_placeholder
+    assert not viewer.interstitial
     viewer.step_reveal()
     viewer.begin_hold()
     viewer.toggle_lens()

@@ -66,7 +66,7 @@ def test_ten_cases_decided_by_keyboard_only(qtbot: Any, workstation: Any,
         if ws.flow.current is None:
             answered = ws.flow.pulls_answered
             QTest.keyClick(ws.window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-            qtbot.waitUntil(lambda: ws.flow.pulls_answered > answered, timeout=WAIT_MS)
+            qtbot.waitUntil(lambda a=answered: ws.flow.pulls_answered > a, timeout=WAIT_MS)
             assert ws.flow.next_case_id(None) is not None, "the service ran out of cases"
             continue
         case_id = ws.flow.current.case.id
@@ -88,6 +88,7 @@ def test_hide_now_blanks_the_content_at_once(qtbot: Any, workstation: Any) -> No
     ws = workstation
     qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
     press(ws, Qt.Key.Key_H)
-    assert ws.window.viewer.hidden and ws.window.viewer.painted_step is None
+    assert ws.window.viewer.hidden
+    assert ws.window.viewer.painted_step is None
     press(ws, Qt.Key.Key_H)
     assert not ws.window.viewer.hidden

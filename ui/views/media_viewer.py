@@ -34,7 +34,7 @@ class RevealMode(enum.StrEnum):
 class ViewerPolicy:
     """The display rules the viewer obeys: the team policy made only safer by personal ones."""
 
-    blur_strength: int = 7
+    blur_width: int = 48
     grayscale: bool = True
     reveal_modes: frozenset[RevealMode] = field(default_factory=lambda: frozenset(RevealMode))
     auto_reblur_s: float = 10.0
@@ -98,7 +98,8 @@ class MediaViewer(QWidget):
         self.clear()
         self._renderings[RevealStep.BLURRED] = blurred
         self._label = label
-        self._interstitial = severity >= self.policy.warning_from_severity and not blurred.placeholder
+        self._interstitial = (severity >= self.policy.warning_from_severity
+                              and not blurred.placeholder)
         self._report_shown()
         self.update()
 

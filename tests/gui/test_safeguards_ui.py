@@ -1,0 +1,129 @@
+"""Reveal, exposure counting and enforced breaks, driven by the keyboard against the real
+service on loopback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from reviewer_app.domain import ExposureKind, Severity
+from safeguards import ReviewerState
+from tests.gui.test_workstation import WAIT_MS, case_on_screen, press
+from ui.imaging import RevealStep
+
+
+def open_case_of(qtbot: Any, ws: Any, *, severe: bool) -> None:
+    """Walk the queue (Ctrl+Down) to a case that is (or is not) severe, and show its media."""
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    for _ in range(len(ws.flow.cases) + 1):
+        sev = ws.flow.current.case.severity
+        if (sev == Severity.SEVERE) == severe and not ws.window.viewer.is_placeholder:
+            break
+        current = ws.flow.current.case.id
+        QTest.keyClick(ws.window, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda c=current: case_on_screen(ws) and ws.flow.current.case.id != c,
+                        timeout=WAIT_MS)
+    assert (ws.flow.current.case.severity == Severity.SEVERE) == severe
+    if ws.window.viewer.interstitial:
+        press(ws, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ws.window.viewer.has_step(RevealStep.SHARP_GRAY), timeout=WAIT_MS)
+
+
+def revealed(events: list[Any]) -> list[Any]:
+    return [e for e in events if e.kind is ExposureKind.REVEALED]
+
+
+def test_each_reveal_mode_becomes_an_exposure_event_with_its_duration(
+        qtbot: Any, workstation: Any) -> None:
+    ws = workstation
+    events: list[Any] = []
+    ws.flow.sig_exposure.connect(events.append)
+    open_case_of(qtbot, ws, severe=False)
+    viewer = ws.window.viewer
+    assert any(e.kind is ExposureKind.SHOWN for e in events)
+
+    QTest.keyPress(viewer, Qt.Key.Key_Space)
+    assert viewer.painted_step is RevealStep.SHARP_GRAY
+    qtbot.wait(300)
+    QTest.keyRelease(viewer, Qt.Key.Key_Space)
+    assert viewer.painted_step is RevealStep.BLURRED
+    assert len(revealed(events)) == 1
+    assert revealed(events)[0].duration_ms >= 250
+
+    press(ws, Qt.Key.Key_V)
+    assert viewer.painted_step is RevealStep.SHARP_GRAY
+    qtbot.waitUntil(lambda: viewer.has_step(RevealStep.COLOUR), timeout=WAIT_MS)
+    press(ws, Qt.Key.Key_V)
+    assert viewer.painted_step is RevealStep.COLOUR
+    qtbot.wait(200)
+    press(ws, Qt.Key.Key_V)
+    assert viewer.painted_step is RevealStep.BLURRED
+    assert len(revealed(events)) == 2
+    assert revealed(events)[1].duration_ms >= 150
+
+    press(ws, Qt.Key.Key_Z)
+    QTest.mouseMove(viewer, QPoint(viewer.width() // 2, viewer.height() // 2))
+    qtbot.wait(200)
+    press(ws, Qt.Key.Key_Z)
+    assert len(revealed(events)) == 3
+    assert revealed(events)[2].duration_ms >= 150
+    assert all(e.case_id == ws.flow.current.case.id for e in revealed(events))
+    qtbot.waitUntil(lambda: ws.session.outbox_counts().synced >= 4 or ws.sync.wake(),
+                    timeout=WAIT_MS)
+
+
+def test_stepped_reveal_reblurs_by_itself(qtbot: Any, workstation: Any) -> None:
+    ws = workstation
+    open_case_of(qtbot, ws, severe=False)
+    viewer = ws.window.viewer
+    viewer.policy = type(viewer.policy)(**{**viewer.policy.__dict__, "auto_reblur_s": 0.3})
+    press(ws, Qt.Key.Key_V)
+    assert viewer.painted_step is RevealStep.SHARP_GRAY
+    qtbot.waitUntil(lambda: viewer.painted_step is RevealStep.BLURRED, timeout=5_000)
+
+
+def test_a_severe_reveal_brings_an_enforced_break_that_cannot_be_dismissed(
+        qtbot: Any, workstation: Any) -> None:
+    ws = workstation
+    open_case_of(qtbot, ws, severe=True)
+    window, viewer = ws.window, ws.window.viewer
+    QTest.keyPress(viewer, Qt.Key.Key_Space)
+    qtbot.wait(100)
+    QTest.keyRelease(viewer, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.overlay.isVisible(), timeout=WAIT_MS)
+    verdict = ws.wellness.verdict
+    assert not verdict.allowed
+    assert verdict.state is ReviewerState.MICRO_BREAK
+    assert viewer.hidden
+    assert viewer.painted_step is None
+    case_id = ws.flow.current.case.id
+    for key in (Qt.Key.Key_Escape, Qt.Key.Key_H, Qt.Key.Key_R, Qt.Key.Key_V, Qt.Key.Key_Space):
+        QTest.keyClick(window, key)
+        QTest.keyClick(window.overlay, key)
+    QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.overlay.isVisible()
+    assert viewer.hidden
+    assert case_id not in ws.flow.decided
+    assert not window.queue.table.isEnabled()
+    assert not window.decision_bar.actions[next(iter(window.decision_bar.actions))].isEnabled()
+    assert not window.overlay.end.isVisible()
+    assert ws.wellness.end_self_break() is False
+    window.showMinimized()
+    window.showNormal()
+    ws.wellness.evaluate()
+    assert window.overlay.isVisible()
+
+
+def test_a_self_initiated_break_locks_and_can_be_ended(qtbot: Any, workstation: Any) -> None:
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    QTest.keyClick(ws.window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    assert ws.window.overlay.isVisible()
+    assert ws.window.locked
+    assert ws.window.overlay.end.isVisible()
+    qtbot.mouseClick(ws.window.overlay.end, Qt.MouseButton.LeftButton)
+    assert not ws.window.overlay.isVisible()
+    assert not ws.window.locked
+    assert not ws.window.viewer.hidden

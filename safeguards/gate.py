@@ -97,13 +97,17 @@ def refusal(verdict: Verdict) -> Refusal | None:
 
 
 class _Blocks:
+    """Per category, the block that lasts longest; on a tie, the end of the graphic shift."""
+
     def __init__(self) -> None:
         self.by_category: dict[HarmCategory, tuple[ProblemCode, datetime]] = {}
 
     def add(self, categories: frozenset[HarmCategory], code: ProblemCode, until: datetime) -> None:
         for category in categories:
             held = self.by_category.get(category)
-            if held is None or until > held[1]:
+            if held is None or until > held[1] or (
+                until == held[1] and code is ProblemCode.SHIFT_LIMIT
+            ):
                 self.by_category[category] = (code, until)
 
 

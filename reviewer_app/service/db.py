@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -29,12 +30,12 @@ def make_engine(db_url: str, *, pool_size: int = 8) -> Engine:
     """An engine configured for concurrent service use on either backend."""
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": _SQLITE_BUSY_TIMEOUT_S},
-            pool_size=pool_size,
-            max_overflow=pool_size,
-        )
+        connect_args = {"check_same_thread": False, "timeout": _SQLITE_BUSY_TIMEOUT_S}
+        if url.database in (None, "", ":memory:"):
+            engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+        else:
+            engine = create_engine(url, connect_args=connect_args, pool_size=pool_size,
+                                   max_overflow=pool_size)
         _configure_sqlite(engine)
         return engine
     if url.get_backend_name() != "postgresql":

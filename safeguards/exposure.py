@@ -9,6 +9,7 @@ about), so a wall clock moved back cannot un-count anything.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import uuid
 from collections.abc import Iterable, Iterator
@@ -78,6 +79,14 @@ def _add(sums: dict[Key, Vector], key: Key, vec: Vector, sign: int = 1) -> None:
         have[i] += sign * v
     if sign < 0 and not any(have):
         del sums[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _keys(categories: tuple[HarmCategory, ...], min_severity: Severity) -> tuple[Key, ...]:
+    """The (category, severity) counters a query adds up: a fixed set, looked up one by one,
+    so a query costs the same however full the window is."""
+    cats = categories or tuple(HarmCategory)
+    return tuple((c, s) for c in dict.fromkeys(cats) for s in Severity if s >= min_severity)
 
 
 def _tally(vec: Vector) -> Tally:
@@ -250,12 +259,15 @@ class ExposureLedger:
         min_severity: Severity = Severity.NONE,
     ) -> Tally:
         """Totals in `window` at `now` for `categories` (none = all) at `min_severity` or up."""
-        wanted = frozenset(categories)
+        sums = self._sums(window, now)
         total = [0, 0, 0, 0]
-        for (category, severity), vec in self._sums(window, now).items():
-            if severity >= min_severity and (not wanted or category in wanted):
-                for i, v in enumerate(vec):
-                    total[i] += v
+        for key in _keys(tuple(categories), min_severity):
+            vec = sums.get(key)
+            if vec is not None:
+                total[0] += vec[0]
+                total[1] += vec[1]
+                total[2] += vec[2]
+                total[3] += vec[3]
         return _tally(total)
 
     def rows(self, now: datetime) -> Iterator[CounterRow]:
@@ -275,16 +287,18 @@ class ExposureLedger:
     ) -> datetime | None:
         """The first time the rolling-hour total falls below `limit`, as minutes expire;
         None if it is already below, or never will (a limit of 0)."""
-        wanted = frozenset(categories)
+        keys = _keys(tuple(categories), min_severity)
         index = {Measure.SHOWN: 0, Measure.REVEALED: 1, Measure.SECONDS_REVEALED: 3}[measure]
         scale = 1000 if measure is Measure.SECONDS_REVEALED else 1
-        used = self.tally(Window.HOUR, now=now, categories=wanted, min_severity=min_severity)
+        used = self.tally(Window.HOUR, now=now, categories=categories, min_severity=min_severity)
         remaining = used.measure(measure)
         if remaining < limit or limit <= 0:
             return None
         for minute in sorted(self._hour_heap):
-            for (category, severity), vec in self._minutes[minute].items():
-                if severity >= min_severity and (not wanted or category in wanted):
+            bucket = self._minutes[minute]
+            for key in keys:
+                vec = bucket.get(key)
+                if vec is not None:
                     remaining -= vec[index] / scale
             if remaining < limit:
                 return _at_minute(minute + HOUR_MINUTES)

@@ -1,0 +1,145 @@
+"""Crash: a reviewer process is SIGKILLed at random points, again and again, while it decides
+and syncs. Every decision it acknowledged (after the local commit) ends up on the service
+exactly once, and the local store passes SQLite's integrity check."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from reviewer_app.service.seed import add_cases, seed_demo
+from reviewer_app.service.server import start_in_thread
+from reviewer_app.service.settings import ServiceSettings
+from reviewer_app.store.local import LocalStore
+from reviewer_app.store.outbox import counts
+from reviewer_app.store.schema import OutboxItem
+from tests.reliability.service_checks import duplicates, service_decisions
+
+pytestmark = [pytest.mark.slow, pytest.mark.keyring]
+
+DECISIONS = 1_000
+KILLS = 200
+STREAMS = 2
+SPARE_CASES = 1_000
+"""A kill between the service granting a lease and the local commit strands up to 5 cases
+until the lease expires; spare cases keep the run going meanwhile."""
+ACK = re.compile(r"^ACK ([0-9a-f-]{36}) (\S+)$")
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+    with log.open("a") as err:
+        return subprocess.Popen([sys.executable, "-m", "tests.reliability.crash_driver", *args],
+                                stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+
+
+def _collect(lines: str | list[str], acked: dict[str, str]) -> None:
+    for line in lines.splitlines() if isinstance(lines, str) else lines:
+        match = ACK.match(line.strip())
+        if match:
+            acked[match.group(1)] = match.group(2)
+
+
+def _reviewer(args: list[str], env: dict[str, str], log: Path, seed: int, decisions: int,
+              kills_wanted: int, stats: dict[str, Any]) -> None:
+    """One reviewer's life after life: spawn, let it decide a random few, SIGKILL, repeat."""
+    rng = random.Random(seed)
+    acked: dict[str, str] = stats["acked"]
+    while len(acked) < decisions or stats["kills"] < kills_wanted:
+        proc = _spawn(args, env, log)
+        assert proc.stdout is not None
+        with proc.stdout:
+            target = rng.randint(0, 9)
+            finished = False
+            if target == 0:  # die during start-up: imports, migrations, token refresh
+                time.sleep(rng.uniform(0.0, 0.8))
+            else:
+                seen: list[str] = []
+                for line in proc.stdout:
+                    seen.append(line)
+                    if line.startswith("DONE"):
+                        finished = True
+                        break
+                    if sum(1 for x in seen if x.startswith("ACK")) >= target:
+                        break
+                _collect(seen, acked)
+                time.sleep(rng.uniform(0.0, 0.03))  # land inside a commit, a sync, a lease
+            if proc.poll() is None:
+                proc.kill()
+                stats["kills"] += 1
+            _collect(proc.stdout.read(), acked)
+        proc.wait()
+        if proc.returncode not in (0, -signal.SIGKILL):
+            stats["crashed_alone"].append(proc.returncode)
+        if finished:
+            return
+
+
+def test_sigkill_never_loses_or_duplicates_an_acked_decision(
+        tmp_path: Path, make_client_config: Any) -> None:
+    settings = ServiceSettings(db_url=f"sqlite:///{tmp_path / 'service.db'}",
+                               argon2_time_cost=1, argon2_memory_kib=1024)
+    accounts = seed_demo(settings.db_url, cases=0)
+    add_cases(settings.db_url, DECISIONS + SPARE_CASES, migrate=False, seed=4)
+    env = {**os.environ, "CRASH_USER": accounts.specialist[0],
+           "CRASH_PASSWORD": accounts.specialist[1]}
+    streams: list[tuple[list[str], Path, dict[str, Any]]] = []
+    with start_in_thread(settings) as running:
+        threads = []
+        for n in range(STREAMS):  # two reviewers' machines at once: two cores busy
+            config = make_client_config(running.url, keyring_service=f"crash-{n}-{os.getpid()}")
+            args = ["--server", running.url, "--data-dir", str(config.data_dir),
+                    "--keyring-service", config.keyring_service]
+            stats: dict[str, Any] = {"acked": {}, "kills": 0, "crashed_alone": []}
+            log = tmp_path / f"driver-{n}.log"
+            streams.append((args, log, stats))
+            threads.append(threading.Thread(target=_reviewer, args=(
+                args, env, log, 1000 + n, DECISIONS // STREAMS, KILLS // STREAMS, stats)))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for args, log, _ in streams:
+            drain = _spawn([*args, "--drain"], env, log)
+            out, _ = drain.communicate(timeout=120)
+            assert "DRAINED 0" in out, out + log.read_text()[-3000:]
+        on_service = service_decisions(settings.db_url)
+
+    acked: dict[str, str] = {}
+    for _, log, stats in streams:
+        assert not stats["crashed_alone"], log.read_text()[-3000:]
+        acked.update(stats["acked"])
+    assert sum(stats["kills"] for _, _, stats in streams) >= KILLS
+    assert len(acked) >= DECISIONS
+    service_ids = [c for c, _ in on_service]
+    assert not duplicates(service_ids)
+    assert not duplicates([case for _, case in on_service])
+    missing = set(acked) - set(service_ids)
+    assert not missing, f"{len(missing)} acknowledged decisions never reached the service"
+    local_ids: set[str] = set()
+    for args, _, _ in streams:
+        store = LocalStore(Path(args[args.index("--data-dir") + 1]) / "reviewer.sqlite3")
+        try:
+            assert store.integrity_ok()
+            with store.read() as db:
+                left = counts(db)
+            assert (left.pending, left.conflicts, left.invalid) == (0, 0, 0)
+            local_ids |= _local_client_ids(store)
+        finally:
+            store.close()
+    assert set(service_ids) <= local_ids
+
+
+def _local_client_ids(store: LocalStore) -> set[str]:
+    with store.read() as db:
+        return set(db.scalars(select(OutboxItem.client_id).where(OutboxItem.kind == "decision")))

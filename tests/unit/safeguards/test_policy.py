@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -175,3 +176,18 @@ def test_safe_defaults_when_a_policy_says_nothing() -> None:
 def test_a_policy_built_from_defaults_keeps_its_etag_through_json() -> None:
     bare = ExposurePolicy(name="bare")
     assert ExposurePolicy.from_json(bare.to_json()).etag() == bare.etag()
+
+
+def test_the_example_in_the_wellness_leads_guide_is_a_valid_policy() -> None:
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "wellness-policy.md").read_text()
+    blocks = guide.split("```toml\n")[1:]
+    example = next(b.split("```")[0] for b in blocks if "[[caps]]" in b)
+    policy = ExposurePolicy.model_validate(tomllib.loads(example))
+    assert policy.name == "night_child_safety"
+    assert [c.key for c in policy.caps] == [
+        "child_safety:sev4+:day:revealed", "child_safety:sev3+:hour:revealed"]
+    assert policy.display.blur_width_px == 64
+    override = next(b.split("```")[0] for b in blocks if "[[overrides]]" in b)
+    with_override = ExposurePolicy.model_validate(
+        {**tomllib.loads(example), **tomllib.loads(override)})
+    assert with_override.limit_for(policy.caps[0], datetime(2026, 3, 2, 14, 0, tzinfo=UTC)) == 25

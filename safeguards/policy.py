@@ -285,7 +285,7 @@ def effective_breaks(rules: BreakRules, personal: PersonalSettings | None) -> Br
     """The team's break rules with a reviewer's own wishes where they mean more rest."""
     if personal is None:
         return rules
-    break_minutes = max(rules.break_minutes, personal.break_minutes or 0)
+    break_minutes = min(240.0, max(rules.break_minutes, personal.break_minutes or 0))
     micro = max(rules.micro_break_seconds, personal.micro_break_seconds or 0)
     graphic = rules.graphic_daily_limit_minutes
     if personal.graphic_daily_limit_minutes is not None:

@@ -203,6 +203,20 @@ class BreakScheduler:
             raise BreakNotOver(b.length - elapsed)
         return self._finish(b, elapsed)
 
+    def end_break_by_lead(self, granted_by: str, reason: str) -> BreakEvent | None:
+        """A lead ends any break, enforced or not (None if there is none), and the work
+        interval starts afresh (else a scheduled break would start again at once). The caller
+        audits who and why; both are required."""
+        if not granted_by.strip() or len(reason.strip()) < 3:
+            raise ValueError("a lead override names the lead and gives a reason")
+        self.update()
+        b = self._break
+        if b is None:
+            return None
+        ended = self._finish(b, self._clock.monotonic() - b.started_mono)
+        self._work = 0.0
+        return ended
+
     def force_cap_break(self, cap_key: str) -> bool:
         """Enforce a break because a cap was reached; once per crossing of that cap."""
         if cap_key in self._caps_in_force:

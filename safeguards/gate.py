@@ -41,7 +41,8 @@ class CapStatus:
 
     @property
     def fraction(self) -> float:
-        return math.inf if self.limit <= 0 else self.used / self.limit
+        """used / limit; a limit of 0 (a closed category) reads as 1.0, so JSON stays finite."""
+        return 1.0 if self.limit <= 0 else self.used / self.limit
 
 
 @dataclass(frozen=True)

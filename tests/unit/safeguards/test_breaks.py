@@ -311,3 +311,23 @@ def test_no_enforced_break_ends_before_its_length_on_the_monotonic_clock(
                 must_last_until = max(must_last_until, mono + nominal[requested])
         else:
             assert must_last_until is None
+
+
+def test_only_a_lead_with_a_reason_can_end_an_enforced_break() -> None:
+    clock = ManualClock()
+    scheduler = BreakScheduler(RULES, clock)
+    assert scheduler.end_break_by_lead("lead.ana", "no break running") is None
+    clock.advance(50 * 60)
+    assert scheduler.on_break
+    with pytest.raises(ValueError, match="reason"):
+        scheduler.end_break_by_lead("lead.ana", " ")
+    clock.advance(120)
+    ended = scheduler.end_break_by_lead("lead.ana", "urgent regulator order, reviewer agreed")
+    assert ended is not None
+    assert (ended.kind, ended.ended_at - ended.started_at) == \
+        (BreakKind.SCHEDULED, timedelta(minutes=2))
+    assert scheduler.state is ReviewerState.REVIEWING
+    assert scheduler.take_break_events() == [ended]
+    assert scheduler.work_seconds == 0  # the work interval starts afresh
+    clock.advance(49 * 60)
+    assert scheduler.state is ReviewerState.REVIEWING

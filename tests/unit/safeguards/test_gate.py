@@ -189,3 +189,16 @@ def test_the_gate_never_allows_a_case_of_a_capped_category(
                 assert verdict.reason in {ProblemCode.CAP_REACHED, ProblemCode.ON_BREAK,
                                           ProblemCode.SHIFT_LIMIT}
                 assert refusal(verdict) is not None
+
+
+def test_a_closed_category_reads_as_fully_used_not_infinite() -> None:
+    policy = ExposurePolicy(name="t", breaks=QUIET, caps=(
+        Cap(categories=(HarmCategory.CHILD_SAFETY,), window=Window.WEEK,
+            measure=Measure.SHOWN, limit=0),))
+    clock, ledger, scheduler = _setup(policy)
+    verdict = gate(policy, ledger, scheduler, next_case=(HarmCategory.CHILD_SAFETY, Severity.LOW))
+    assert verdict.reason is ProblemCode.CAP_REACHED
+    (reached,) = verdict.reached
+    assert reached.fraction == 1.0
+    assert verdict.until == datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
+    json.dumps(reached.fraction, allow_nan=False)

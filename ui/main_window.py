@@ -78,8 +78,14 @@ class MainWindow(QMainWindow):
         self.split.addWidget(centre)
         self.split.setStretchFactor(1, 4)
         self.split.setSizes([460, 940])
-        self.setCentralWidget(self.split)
-        self.overlay = BreakOverlay(self.split)
+        # The overlay floats over a plain container (a QSplitter would adopt it as a pane).
+        container = QWidget(self)
+        container.setObjectName("content")
+        stack = QVBoxLayout(container)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.addWidget(self.split)
+        self.setCentralWidget(container)
+        self.overlay = BreakOverlay(container)
         self._locked = False
 
         self.sync_label = QLabel("Starting…", self)

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 Condition = Callable[[], bool]
 STEP_TIMEOUT_S = 60.0
+BREAK_TIMEOUT_S = 30 * 60.0
+"""An enforced break is waited out in full, however long the team policy makes it."""
 TOUR_ACTIONS = (Action.REMOVE, Action.KEEP, Action.LABEL, Action.RESTRICT, Action.ESCALATE,
                 Action.REQUEST_INFO)
 
@@ -40,6 +42,7 @@ class Tour(QObject):
         self.counts: object = None
         self._script: Generator[tuple[str, Condition], None, None] | None = None
         self._waiting: tuple[str, Condition] | None = None
+        self.break_seconds = 0.0
         self._deadline = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(50)
@@ -61,7 +64,8 @@ class Tour(QObject):
         assert self._script is not None
         try:
             self._waiting = next(self._script)
-            self._deadline = time.monotonic() + STEP_TIMEOUT_S
+            limit = BREAK_TIMEOUT_S if "break" in self._waiting[0] else STEP_TIMEOUT_S
+            self._deadline = time.monotonic() + limit
         except StopIteration:
             self._finish(0)
 
@@ -84,6 +88,7 @@ class Tour(QObject):
             synced = getattr(self.counts, "synced", "?")
             print(f"tour: decided {self.decided} cases; outbox items synced: {synced} "
                   f"(decisions and exposure events), pending: {pending}")
+            print(f"tour: enforced breaks sat out: {self.break_seconds:.0f} s")
             print(f"tour: {len(self.shots)} screenshots in {self.out_dir}")
         self.ws.window.close()
         QApplication.instance().exit(code)  # type: ignore[union-attr]
@@ -93,6 +98,9 @@ class Tour(QObject):
         path = self.out_dir / f"{len(self.shots) + 1:02d}-{name}.png"
         self.ws.window.grab().save(str(path))
         self.shots.append(path)
+        viewer_dir = self.out_dir / "viewer"
+        viewer_dir.mkdir(exist_ok=True)
+        self.ws.window.viewer.grab().save(str(viewer_dir / path.name))
 
     # ------------------------------------------------------------------ the script
 
@@ -132,12 +140,33 @@ class Tour(QObject):
             self.shot(f"case-{case_id}-blurred")
             if self.decided == 0 and not viewer.is_placeholder:
                 yield from self._stepped_reveal(case_id)
+            if window.locked:
+                yield from self._sit_out_break()
             action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
             window.decision_bar.actions[action].trigger()
             self.decided += 1
         yield "every decision synced", lambda: (
             self._pending() == 0 and int(getattr(self.counts, "synced", 0)) >= self.decided)
         self.shot("all-decided-and-synced")
+        yield from self._self_break()
+
+    def _sit_out_break(self) -> Generator[tuple[str, Condition], None, None]:
+        """An enforced break (e.g. a micro-break after a severe reveal) runs its full length."""
+        self.shot("enforced-break")
+        window = self.ws.window
+        started = time.monotonic()
+        print("tour: an enforced break is running; it cannot be skipped, waiting it out",
+              flush=True)
+        yield "the enforced break to end", lambda: not window.locked
+        self.break_seconds += time.monotonic() - started
+
+    def _self_break(self) -> Generator[tuple[str, Condition], None, None]:
+        window = self.ws.window
+        window.act_break.trigger()
+        yield "the break overlay", lambda: window.overlay.isVisible()
+        self.shot("self-initiated-break")
+        window.overlay.end.click()
+        yield "the break to end", lambda: not window.locked
 
     def _stepped_reveal(self, case_id: str) -> Generator[tuple[str, Condition], None, None]:
         viewer = self.ws.window.viewer

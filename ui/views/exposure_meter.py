@@ -36,17 +36,25 @@ class ExposureMeter(QWidget):
         self.warning.setAccessibleName("Exposure warning")
         self._layout.addWidget(self.warning)
         self.bars: list[QProgressBar] = []
+        self.titles: list[QLabel] = []
 
     def update_from(self, policy: ExposurePolicy, ledger: ExposureLedger, verdict: Verdict,
                     now: datetime) -> None:
         while len(self.bars) < len(policy.caps):
+            label = QLabel(self)
+            label.setWordWrap(True)
             bar = QProgressBar(self)
             bar.setTextVisible(True)
+            bar.setMaximumHeight(14)
+            self._layout.addWidget(label)
             self._layout.addWidget(bar)
+            self.titles.append(label)
             self.bars.append(bar)
-        for bar in self.bars[len(policy.caps):]:
+        for label, bar in zip(self.titles[len(policy.caps):], self.bars[len(policy.caps):],
+                              strict=True):
+            label.hide()
             bar.hide()
-        for cap, bar in zip(policy.caps, self.bars, strict=False):
+        for cap, bar, label in zip(policy.caps, self.bars, self.titles, strict=False):
             limit = policy.limit_for(cap, now)
             used = ledger.tally(cap.window, now=now, categories=cap.categories,
                                 min_severity=cap.min_severity).measure(cap.measure)
@@ -54,7 +62,9 @@ class ExposureMeter(QWidget):
             bar.setMaximum(max(1, int(limit / scale)))
             bar.setValue(min(bar.maximum(), int(used / scale)))
             title = cap_title(cap.categories, int(cap.min_severity), cap.window, cap.measure)
-            bar.setFormat(f"{int(used / scale)} / {int(limit / scale)}  {title}")
+            bar.setFormat(f"{int(used / scale)} / {int(limit / scale)}")
+            label.setText(title)
+            label.show()
             bar.setAccessibleName(f"{title}: {int(used / scale)} of {int(limit / scale)}")
             fraction = used / limit if limit > 0 else 1.0
             colour = "#c53030" if fraction >= 1 else "#b7791f" if fraction >= WARN_AT else ""

@@ -7,6 +7,7 @@ same policy, ledger and scheduler state give the same verdict on either side.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,10 +19,12 @@ from safeguards.display import DisplaySettings, PersonalSettings, effective_disp
 from safeguards.exposure import ExposureLedger
 from safeguards.policy import (
     GRAPHIC_DAILY_LIMIT,
+    BreakRules,
     CapAction,
     ExposurePolicy,
     Measure,
     Window,
+    effective_breaks,
 )
 
 WARN_AT = 0.8
@@ -97,6 +100,11 @@ def refusal(verdict: Verdict) -> Refusal | None:
     return Refusal(423, verdict.reason.value, retry, _DETAIL.get(verdict.reason, ""))
 
 
+@functools.lru_cache(maxsize=64)
+def _break_rules(team: BreakRules, personal: PersonalSettings | None) -> BreakRules:
+    return effective_breaks(team, personal)
+
+
 class _Blocks:
     """Per category, the block that lasts longest; on a tie, the end of the graphic shift."""
 
@@ -123,10 +131,15 @@ def gate(
     """Decide, at the scheduler's clock, whether the reviewer may see or lease the next case.
 
     Side effects, all idempotent: the ledger is aligned to the policy's day offset, the
-    scheduler is brought up to date, a cap with action force_break starts its break once
-    per crossing, and end_graphic_shift (or the daily graphic limit) ends graphic work."""
+    scheduler runs the policy's break rules made stricter by `personal` (never shortening a
+    break in progress) and is brought up to date, a cap with action force_break starts its
+    break once per crossing, and end_graphic_shift (or the daily graphic limit) ends graphic
+    work."""
     now = scheduler.clock.now()
     ledger.align(policy.service_day_utc_offset_minutes)
+    rules = _break_rules(policy.breaks, personal)
+    if scheduler.rules != rules:
+        scheduler.set_rules(rules)
     scheduler.update()
     today = ledger.service_day(now)
     blocks = _Blocks()

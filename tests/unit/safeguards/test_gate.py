@@ -166,8 +166,8 @@ def test_the_gate_never_allows_a_case_of_a_capped_category(
     caps: list[Cap], events: list[tuple[int, HarmCategory, Severity, ExposureKind, int]],
     next_case: tuple[HarmCategory, Severity], action: str, personal: PersonalSettings | None,
 ) -> None:
-    policy = ExposurePolicy(name="p", caps=tuple(caps), breaks=QUIET.model_copy(
-        update={"action_at_cap": action}))
+    policy = ExposurePolicy(name="p", caps=tuple(caps), breaks=BreakRules.model_validate(
+        {**QUIET.model_dump(), "action_at_cap": action}))
     clock = ManualClock()
     ledger = ExposureLedger()
     scheduler = BreakScheduler(policy.breaks, clock)
@@ -202,3 +202,18 @@ def test_a_closed_category_reads_as_fully_used_not_infinite() -> None:
     assert reached.fraction == 1.0
     assert verdict.until == datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
     json.dumps(reached.fraction, allow_nan=False)
+
+
+def test_the_gate_applies_the_policy_breaks_made_stricter_by_personal_wishes() -> None:
+    policy = ExposurePolicy(name="t", breaks=BreakRules(work_interval_minutes=50))
+    clock, ledger, scheduler = _setup(ExposurePolicy(name="older",
+                                                     breaks=BreakRules(work_interval_minutes=90)))
+    mine = PersonalSettings(work_interval_minutes=30, break_minutes=15)
+    assert gate(policy, ledger, scheduler, personal=mine).allowed
+    clock.advance(30 * 60)
+    verdict = gate(policy, ledger, scheduler, personal=mine)
+    assert verdict.state is ReviewerState.SCHEDULED_BREAK
+    assert verdict.retry_after_seconds == 15 * 60
+    loose = PersonalSettings(work_interval_minutes=120, break_minutes=2)
+    assert gate(policy, ledger, scheduler, personal=loose).retry_after_seconds == 15 * 60
+    assert scheduler.rules == policy.breaks

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,10 +106,9 @@ def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None
         return 1
     ws.window.sig_closing.connect(ws.shutdown)
 
-    def attempt(user: str, password: str, on_result: object) -> None:
+    def attempt(user: str, password: str, on_result: Callable[[str | None], None]) -> None:
         ws.workers.run(lambda: ws.session.login(user, password),
-                       lambda _me: on_result(None),  # type: ignore[operator]
-                       lambda exc: on_result(str(exc)))  # type: ignore[operator]
+                       lambda _me: on_result(None), lambda exc: on_result(str(exc)))
 
     tour = None
     if demo_credentials is not None:
@@ -130,7 +130,7 @@ def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None
         ws.window.show()
 
         def ask_login() -> None:
-            dialog = LoginDialog(settings, config.server_url, attempt, ws.window)  # type: ignore[arg-type]
+            dialog = LoginDialog(settings, config.server_url, attempt, ws.window)
             dialog.accepted.connect(ws.start_after_login)
             dialog.rejected.connect(ws.window.close)
             dialog.open()

@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.step_label)
         self.statusBar().addPermanentWidget(self.sync_label)
 
-        self._commands: list[QAction] = list(self.decision_bar.actions.values())
+        self._commands: list[QAction] = list(self.decision_bar.decision_actions.values())
         self._build_actions()
         self._wire()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]

@@ -143,7 +143,7 @@ class Tour(QObject):
             if window.locked:
                 yield from self._sit_out_break()
             action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
-            window.decision_bar.actions[action].trigger()
+            window.decision_bar.decision_actions[action].trigger()
             self.decided += 1
         yield "every decision synced", lambda: (
             self._pending() == 0 and int(getattr(self.counts, "synced", 0)) >= self.decided)

@@ -17,6 +17,7 @@ from reviewer_app.client.session import ReviewSession
 from reviewer_app.domain import ExposureEvent, HarmCategory, Severity
 from safeguards import (
     BreakScheduler,
+    Clock,
     ExposureLedger,
     ExposurePolicy,
     PersonalSettings,
@@ -43,15 +44,15 @@ class WellnessMonitor(QObject):
     def __init__(self, session: ReviewSession, workers: Workers, *,
                  policy: ExposurePolicy | None = None,
                  personal: PersonalSettings | None = None,
-                 clock: object | None = None, parent: QObject | None = None) -> None:
+                 clock: Clock | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.workers = workers
         self.policy = policy or load_profile("standard")
         self.personal = personal
-        self.clock = clock or ServiceClock(SystemClock(), anchor=datetime.now(UTC))
+        self.clock: Clock = clock or ServiceClock(SystemClock(), anchor=datetime.now(UTC))
         self.ledger = ExposureLedger(self.policy.service_day_utc_offset_minutes)
-        self.scheduler = BreakScheduler(self.policy.breaks, self.clock)  # type: ignore[arg-type]
+        self.scheduler = BreakScheduler(self.policy.breaks, self.clock)
         self.next_case: tuple[HarmCategory, Severity] | None = None
         self._mood: int | None = None
         self.verdict: Verdict = self.evaluate(emit=False)

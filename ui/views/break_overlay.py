@@ -44,6 +44,7 @@ class BreakOverlay(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
+        self._host = parent
         self.setObjectName("breakOverlay")
         self.setAccessibleName("Break")
         self.setAutoFillBackground(False)
@@ -107,12 +108,12 @@ class BreakOverlay(QWidget):
                                          else info.remaining_seconds))
         else:
             self.title.setText("Limit reached")
-            self.detail.setText(STATE_TEXT.get(verdict.state) if verdict.reason is
-                                ProblemCode.SHIFT_LIMIT else CAP_TEXT)
+            shift_over = verdict.reason is ProblemCode.SHIFT_LIMIT
+            self.detail.setText(STATE_TEXT[ReviewerState.SHIFT_OVER] if shift_over else CAP_TEXT)
             self.clock.setText(countdown(verdict.retry_after_seconds or 0)
                                if verdict.retry_after_seconds else "")
         self.end.setVisible(verdict.can_end_break)
-        self.setGeometry(self.parentWidget().rect())
+        self.setGeometry(self._host.rect())
         if not self.isVisible():
             self.mood.setExclusive(False)
             for button in self.mood.buttons():
@@ -131,8 +132,8 @@ class BreakOverlay(QWidget):
         painter.end()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self._host.rect())
         return False
 
     def keyPressEvent(self, event: object) -> None:  # noqa: N802 (Qt override)

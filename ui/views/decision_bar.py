@@ -84,14 +84,14 @@ class DecisionBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actions: dict[Action, QAction] = {}
+        self.decision_actions: dict[Action, QAction] = {}
         buttons = QHBoxLayout()
         for action, key in ACTION_KEYS.items():
             qa = QAction(f"{ACTION_TITLES[action]} [{key}]", self)
             qa.setShortcut(QKeySequence(key))
             qa.setObjectName(f"decide_{action.value}")
             qa.triggered.connect(lambda _=False, a=action: self.commit(a))
-            self.actions[action] = qa
+            self.decision_actions[action] = qa
             button = QToolButton(self)
             button.setDefaultAction(qa)
             button.setAccessibleName(ACTION_TITLES[action])
@@ -140,7 +140,7 @@ class DecisionBar(QWidget):
         self.set_enabled(case is not None)
 
     def set_enabled(self, enabled: bool) -> None:
-        for qa in self.actions.values():
+        for qa in self.decision_actions.values():
             qa.setEnabled(enabled)
 
     def commit(self, action: Action) -> None:

@@ -1,0 +1,196 @@
+"""UI figures: the safeguarded pipeline against a bare decode, "decide and next" latency with
+and without prefetch, and resident memory with 200 cases leased and 10 prefetched.
+
+Runs offscreen against the real service on loopback, signed in through the real keyring
+(make bench runs under dbus-run-session like make test)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import psutil
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QIODevice,
+    QSettings,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtWidgets import QApplication
+
+from reviewer_app.config import ClientConfig
+from reviewer_app.service.seed import add_cases, seed_demo
+from reviewer_app.service.server import start_in_thread
+from reviewer_app.service.settings import ServiceSettings
+from tests.bench.run_all import Figure
+from tests.helpers.synthetic_media import colourful_image, encode
+from ui.app import build_window
+from ui.imaging import ALLOCATION_LIMIT_MB, RevealStep, render
+
+BLUR_WIDTH = 48
+DISPLAY = QSize(1280, 720)
+
+
+def _noisy_jpeg(width: int, height: int) -> bytes:
+    """A synthetic JPEG with fine detail (hard to compress, slow to decode, like a photo)."""
+    image = colourful_image(width, height)
+    bits = image.bits()
+    step = 7919
+    view = memoryview(bits).cast("B")
+    for i in range(0, len(view), 61):
+        view[i] = (i * step) & 0xFF
+    return encode(image, "JPEG", 92)
+
+
+def _bare_decode(data: bytes, width: int) -> QImage:
+    """What any viewer must do at least: decode straight to the small size."""
+    QImageReader.setAllocationLimit(ALLOCATION_LIMIT_MB)
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setScaledSize(reader.size().scaled(QSize(width, width),
+                                              Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
+
+
+def _median_ms(fn: object, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def pipeline_figures() -> list[Figure]:
+    figures = []
+    for label, (w, h), repeat in (("1920x1080", (1920, 1080), 30),
+                                  ("6000x4000", (6000, 4000), 8)):
+        data = _noisy_jpeg(w, h)
+        ours = _median_ms(lambda d=data: render(d, RevealStep.BLURRED, DISPLAY,
+                                                blur_width=BLUR_WIDTH), repeat)
+        bare = _median_ms(lambda d=data: _bare_decode(d, BLUR_WIDTH), repeat)
+        figures += [
+            Figure("ui", f"safeguarded blur, {label} JPEG (median)", ours, "ms"),
+            Figure("ui", f"bare QImageReader scaled decode, {label} JPEG", bare, "ms"),
+            Figure("ui", f"safeguarded / bare, {label}", ours / bare, "ratio", "aim < 1.15"),
+        ]
+    return figures
+
+
+def _pump_until(condition: object, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        QCoreApplication.processEvents()
+        if time.monotonic() > deadline:
+            raise TimeoutError("the workstation did not get there in time")
+        time.sleep(0.0005)
+
+
+def next_case_figures(tmp: Path, *, prefetch: bool, decisions: int = 30) -> list[Figure]:
+    settings = ServiceSettings(db_url=f"sqlite:///{tmp / f'svc-{prefetch}.db'}",
+                               argon2_time_cost=1, argon2_memory_kib=1024)
+    accounts = seed_demo(settings.db_url, cases=0)
+    add_cases(settings.db_url, decisions + 10, media_px=(1920, 1080))
+    with start_in_thread(settings) as running:
+        config = ClientConfig(server_url=running.url, data_dir=tmp / f"client-{prefetch}",
+                              keyring_service=f"reviewer-bench-{uuid.uuid4().hex[:8]}")
+        ws = build_window(config, QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat),
+                          prefetch=prefetch)
+        try:
+            ws.session.login(*accounts.specialist)
+            ws.window.resize(1400, 900)
+            ws.window.show()
+            ws.sync.start()
+            ws.flow.start()
+            ws.flow.pull(max_cases=decisions + 5)
+            viewer = ws.window.viewer
+            latencies = []
+            for _ in range(decisions):
+                _pump_until(lambda: ws.flow.current is not None and (
+                    viewer.painted_step is not None or viewer.interstitial))
+                if prefetch:  # give prefetch the time a reviewer spends reading the context
+                    _pump_until(lambda: len(ws.flow.cache) >= 2 or
+                                ws.flow.next_case_id(ws.flow.current.case.id) is None)
+                    time.sleep(0.05)
+                    QCoreApplication.processEvents()
+                current = ws.flow.current.case.id
+                start = time.perf_counter()
+                ws.window.decision_bar.decision_actions[next(iter(ws.window.decision_bar.decision_actions))
+                                               ].trigger()
+                _pump_until(lambda c=current: ws.flow.current is not None
+                            and ws.flow.current.case.id != c
+                            and (viewer.painted_step is not None or viewer.interstitial))
+                viewer.repaint()
+                latencies.append((time.perf_counter() - start) * 1000)
+        finally:
+            ws.shutdown()
+            ws.window.close()
+    latencies.sort()
+    label = "with prefetch" if prefetch else "without prefetch"
+    return [
+        Figure("ui", f"decide-and-next to painted, {label}, p50", statistics.median(latencies),
+               "ms", "aim: one frame (16 ms) with prefetch"),
+        Figure("ui", f"decide-and-next to painted, {label}, p95",
+               latencies[int(0.95 * (len(latencies) - 1))], "ms"),
+    ]
+
+
+def memory_figures(tmp: Path) -> list[Figure]:
+    settings = ServiceSettings(db_url=f"sqlite:///{tmp / 'svc-mem.db'}",
+                               argon2_time_cost=1, argon2_memory_kib=1024)
+    accounts = seed_demo(settings.db_url, cases=0)
+    add_cases(settings.db_url, 200, media_px=(1920, 1080))
+    process = psutil.Process()
+    before = process.memory_info().rss
+    with start_in_thread(settings) as running:
+        config = ClientConfig(server_url=running.url, data_dir=tmp / "client-mem",
+                              keyring_service=f"reviewer-bench-{uuid.uuid4().hex[:8]}")
+        ws = build_window(config, QSettings(str(tmp / "ui-mem.ini"), QSettings.Format.IniFormat))
+        try:
+            ws.session.login(*accounts.specialist)
+            ws.window.show()
+            for _ in range(4):
+                ws.session.lease(50)
+            ws.flow.pull(max_cases=1)
+            _pump_until(lambda: len(ws.flow.cases) >= 200)
+            for nxt in [c.id for c in ws.flow.cases[:10]]:
+                ws.flow._load(nxt, then_open=False)
+            _pump_until(lambda: len(ws.flow.cache) >= 10 and all(
+                RevealStep.BLURRED in e.renderings for e in
+                (ws.flow.cache.get(c.id) for c in ws.flow.cases[:10]) if e is not None),
+                timeout_s=60)
+            leased = len(ws.flow.cases)
+            cache_mb = ws.flow.cache.used_bytes() / 2**20
+            rss = process.memory_info().rss
+        finally:
+            ws.shutdown()
+            ws.window.close()
+    return [
+        Figure("ui", f"resident memory, {leased} cases leased, 10 prefetched (whole process)",
+               rss / 2**20, "MiB", "includes the in-process service"),
+        Figure("ui", "  of which grew during the run", (rss - before) / 2**20, "MiB"),
+        Figure("ui", "  render cache (bytes + renderings)", cache_mb, "MiB"),
+    ]
+
+
+def run() -> list[Figure]:
+    app = QApplication.instance() or QApplication([])
+    assert app is not None
+    figures = pipeline_figures()
+    with tempfile.TemporaryDirectory() as tmp:
+        figures += next_case_figures(Path(tmp), prefetch=True)
+        figures += next_case_figures(Path(tmp), prefetch=False)
+        figures += memory_figures(Path(tmp))
+    return figures

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+import requests
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from reviewer_app.domain import ExposureKind, Severity
+from reviewer_app.client.errors import CapReached, OnBreak
+from reviewer_app.domain import ExposureKind, ProblemCode, Severity
 from safeguards import ReviewerState
 from tests.gui.test_workstation import WAIT_MS, case_on_screen, press
 from ui.imaging import RevealStep
@@ -127,3 +130,48 @@ def test_a_self_initiated_break_locks_and_can_be_ended(qtbot: Any, workstation: 
     assert not ws.window.overlay.isVisible()
     assert not ws.window.locked
     assert not ws.window.viewer.hidden
+
+
+def lead_sets_team_policy(live_service: Any, change: dict[str, Any]) -> dict[str, Any]:
+    """The wellness lead edits the team policy through the API, as the lead console would."""
+    user, password = live_service.accounts.lead
+    login = requests.post(f"{live_service.url}/v1/auth/login",
+                          json={"username": user, "password": password}, timeout=10)
+    login.raise_for_status()
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    url = f"{live_service.url}/v1/teams/escalations/policy"
+    current = requests.get(url, headers=auth, timeout=10)
+    current.raise_for_status()
+    policy = {**current.json()["policy"], **change}
+    put = requests.put(url, headers={**auth, "If-Match": current.headers["ETag"]},
+                       json={"policy": policy, "reason": "test: one reveal an hour"}, timeout=10)
+    assert put.status_code == 200, put.text
+    return dict(put.json()["policy"])
+
+
+@pytest.fixture
+def one_reveal_an_hour(live_service: Any) -> dict[str, Any]:
+    return lead_sets_team_policy(live_service, {"caps": [{
+        "categories": [], "min_severity": 0, "window": "hour", "measure": "revealed",
+        "limit": 1, "action": "force_break"}]})
+
+
+def test_a_cap_reached_mid_session_brings_the_overlay_and_the_service_refuses_the_lease(
+        qtbot: Any, one_reveal_an_hour: dict[str, Any], workstation: Any,
+        live_service: Any) -> None:
+    ws = workstation
+    qtbot.waitUntil(lambda: len(ws.wellness.policy.caps) == 1, timeout=WAIT_MS)
+    open_case_of(qtbot, ws, severe=False)
+    viewer = ws.window.viewer
+    QTest.keyPress(viewer, Qt.Key.Key_Space)
+    qtbot.wait(100)
+    QTest.keyRelease(viewer, Qt.Key.Key_Space)
+    assert ws.window.overlay.isVisible()
+    assert ws.wellness.verdict.reason is ProblemCode.CAP_REACHED
+    assert viewer.hidden
+    ws.sync.wake()
+    qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
+    with pytest.raises((CapReached, OnBreak)) as refused:
+        ws.session.lease(1)
+    assert refused.value.retry_after_s and refused.value.retry_after_s > 0
+    assert ws.window.overlay.isVisible()

@@ -239,12 +239,14 @@ class BreakScheduler:
 
     def record_break(self, event: BreakEvent) -> None:
         """A break taken on the other side (synced): a full-length one resets work time,
-        less any work since it ended. Never ends or shortens a break running here."""
+        less any work since it ended. One that claims to end in the future is ignored.
+        Never ends or shortens a break running here."""
         self.update()
         if (event.ended_at - event.started_at).total_seconds() < self._rules.break_seconds:
             return
-        since = max(0.0, (self._clock.now() - event.ended_at).total_seconds())
-        self._work = min(self._work, since)
+        since = (self._clock.now() - event.ended_at).total_seconds()
+        if since >= 0:
+            self._work = min(self._work, since)
 
     def take_break_events(self) -> list[BreakEvent]:
         """Breaks that ended since the last call, to sync; each is handed out once."""

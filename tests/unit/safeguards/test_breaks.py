@@ -216,6 +216,10 @@ def test_a_full_break_taken_on_the_client_restarts_the_service_work_interval() -
     clock.advance(60)
     scheduler.record_break(short)
     assert scheduler.work_seconds == 5 * 60
+    future = clock.now() + timedelta(hours=1)
+    scheduler.record_break(BreakEvent(client_id=new_client_id(), kind=BreakKind.SELF_INITIATED,
+                                      started_at=future, ended_at=future + timedelta(minutes=30)))
+    assert scheduler.work_seconds == 5 * 60  # a break cannot have ended in the future
 
 
 # ---------------------------------------------------------------- property

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QSplitter,
     QTextEdit,
@@ -23,10 +24,11 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.client.errors import ClientError
 from reviewer_app.domain import CaseSummary, ExposureEvent
+from reviewer_app.store.outbox import Conflict
 from safeguards import DisplaySettings, Verdict
 from ui.imaging import RevealStep, SafeRendering
 from ui.render_cache import CaseMedia
-from ui.review_flow import ReviewFlow
+from ui.review_flow import ReviewFlow, SyncState
 from ui.theme import apply_theme
 from ui.views.break_overlay import BreakOverlay
 from ui.views.case_view import CaseView, category_warning
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(container)
         self.overlay = BreakOverlay(container)
         self._locked = False
+        self._shown_problems: list[Conflict] = []
 
         self.sync_label = QLabel("Starting…", self)
         self.sync_label.setObjectName("syncStatus")
@@ -138,6 +141,8 @@ class MainWindow(QMainWindow):
         self.act_cite = a("Choose the policy citation", "C", self.focus_citation, "citation")
         self.act_break = a("Take a break now", "Ctrl+B", self.wellness.start_self_break,
                            "takeBreak")
+        self.act_conflicts = a("Show items the service did not apply", "Ctrl+Shift+C",
+                               self.show_conflicts, "conflicts")
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
 
@@ -147,7 +152,7 @@ class MainWindow(QMainWindow):
         f.sig_opened.connect(self.on_opened)
         f.sig_rendering.connect(self.on_rendering)
         f.sig_decided.connect(self.queue.model.mark_decided)
-        f.sig_counts.connect(self.on_counts)
+        f.sig_sync_state.connect(self.on_sync_state)
         f.sig_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         f.sig_error.connect(self.show_error)
         self.queue.sig_open.connect(f.open)
@@ -201,15 +206,29 @@ class MainWindow(QMainWindow):
         if current is not None and current.case.id == case_id:
             self.viewer.add_rendering(rendering)
 
-    def on_counts(self, counts: object) -> None:
-        pending = getattr(counts, "pending", 0)
-        synced = getattr(counts, "synced", 0)
-        conflicts = getattr(counts, "conflicts", 0)
-        invalid = getattr(counts, "invalid", 0)
-        text = f"{pending} pending · {synced} synced"
-        if conflicts or invalid:
-            text += f" · {conflicts + invalid} to resolve"
+    def on_sync_state(self, state: SyncState) -> None:
+        counts = state.counts
+        link = "Online" if state.online else (
+            f"Offline, retrying in {int(state.retry_in_s)} s" if state.retry_in_s else "Offline")
+        text = f"{link} · {counts.pending} pending · {counts.synced} synced"
+        to_resolve = counts.conflicts + counts.invalid
+        if to_resolve:
+            text += f" · {to_resolve} to resolve (Ctrl+Shift+C)"
         self.sync_label.setText(text)
+        self.sync_label.setToolTip(state.last_error or "All changes are kept locally until "
+                                   "the service confirms them.")
+        if state.problems != self._shown_problems and state.problems:
+            self._shown_problems = list(state.problems)
+            first = state.problems[0]
+            self.show_error(f"Not applied by the service: case {first.case_id or '-'} "
+                            f"({first.kind}): {first.reason}. Ctrl+Shift+C lists them all.")
+
+    def show_conflicts(self) -> None:
+        """Every item the service would not apply, with its case and reason."""
+        problems = self.flow.sync_state.problems if self.flow.sync_state else []
+        text = "\n".join(f"Case {p.case_id or '-'}: {p.kind}, {p.status}: {p.reason}"
+                         for p in problems) or "Nothing to resolve: the service applied all."
+        QMessageBox.information(self, "Items the service did not apply", text)
 
     # ------------------------------------------------------------------ safeguards
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,12 +24,24 @@ from reviewer_app.domain import (
     MediaKind,
     new_client_id,
 )
+from reviewer_app.store.outbox import Conflict, OutboxCounts
 from ui.imaging import DEFAULT_BLUR_WIDTH, RevealStep, SafeRendering, placeholder, render
 from ui.render_cache import CaseMedia, RenderCache
 from ui.workers import Workers
 
 log = logging.getLogger(__name__)
 PREFETCH_AHEAD = 3
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the status line shows: nothing here is ever dropped silently."""
+
+    counts: OutboxCounts
+    online: bool
+    last_error: str
+    retry_in_s: float
+    problems: list[Conflict] = field(default_factory=list)
 
 
 def _now() -> datetime:
@@ -46,6 +59,7 @@ class ReviewFlow(QObject):
         sig_error(str): a sentence the reviewer must see.
         sig_refused(object): the service refused a lease (the ClientError, e.g. OnBreak).
         sig_exposure(object): an ExposureEvent was recorded.
+        sig_sync_state(object): SyncState: online or not, counts, conflicts to resolve.
     """
 
     sig_queue = Signal(object)
@@ -57,6 +71,7 @@ class ReviewFlow(QObject):
     sig_error = Signal(str)
     sig_refused = Signal(object)
     sig_exposure = Signal(object)
+    sig_sync_state = Signal(object)
 
     def __init__(self, session: ReviewSession, workers: Workers, *,
                  display: QSize | None = None, blur_width: int = DEFAULT_BLUR_WIDTH,
@@ -74,6 +89,7 @@ class ReviewFlow(QObject):
         self.cases: list[CaseSummary] = []
         self.decided: set[str] = set()
         self.pulls_answered = 0
+        self.sync_state: SyncState | None = None
         self.current: CaseMedia | None = None
         self._loading: set[str] = set()
         self._handle = QElapsedTimer()
@@ -308,7 +324,19 @@ class ReviewFlow(QObject):
     # ------------------------------------------------------------------ status
 
     def refresh_counts(self) -> None:
-        self._run(self.session.outbox_counts, self.sig_counts.emit)
+        self._run(self._sync_state, self._got_sync_state)
+
+    def _sync_state(self) -> SyncState:
+        status = self.session.engine.status
+        counts = self.session.outbox_counts()
+        problems = self.session.conflicts() if counts.conflicts or counts.invalid else []
+        return SyncState(counts=counts, online=status.online, last_error=status.last_error,
+                         retry_in_s=status.next_attempt_in_s, problems=problems)
+
+    def _got_sync_state(self, state: SyncState) -> None:
+        self.sync_state = state
+        self.sig_counts.emit(state.counts)
+        self.sig_sync_state.emit(state)
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, ClientError):

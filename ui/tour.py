@@ -47,7 +47,7 @@ class Tour(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._tick)
-        ws.flow.sig_counts.connect(self._got_counts)
+        ws.flow.sig_counts.connect(self._got_counts)  # OutboxCounts
 
     def start(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)

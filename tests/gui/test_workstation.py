@@ -92,3 +92,31 @@ def test_hide_now_blanks_the_content_at_once(qtbot: Any, workstation: Any) -> No
     assert ws.window.viewer.painted_step is None
     press(ws, Qt.Key.Key_H)
     assert not ws.window.viewer.hidden
+
+
+def test_a_lost_lease_is_shown_with_its_case_never_dropped(
+        qtbot: Any, workstation: Any, live_service: Any) -> None:
+    from reviewer_app.store import cases
+
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    case_id = ws.flow.current.case.id
+    with ws.session.store.read() as db:
+        lease_id = cases.lease_of(db, case_id).lease_id
+    user, password = live_service.accounts.specialist
+    token = requests.post(f"{live_service.url}/v1/auth/login",
+                          json={"username": user, "password": password},
+                          timeout=10).json()["access_token"]
+    released = requests.delete(f"{live_service.url}/v1/leases/{lease_id}",
+                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert released.status_code in (200, 204), released.text
+    if ws.window.viewer.interstitial:
+        press(ws, Qt.Key.Key_Return)
+    press(ws, Qt.Key.Key_R)
+    ws.sync.wake()
+    qtbot.waitUntil(lambda: ws.flow.sync_state is not None and any(
+        p.case_id == case_id for p in ws.flow.sync_state.problems), timeout=WAIT_MS)
+    problem = next(p for p in ws.flow.sync_state.problems if p.case_id == case_id)
+    assert "lease" in problem.reason.lower() or "lease" in problem.kind.lower()
+    assert "to resolve" in ws.window.sync_label.text()
+    assert service_case_status(live_service, case_id) != CaseStatus.DECIDED

@@ -71,7 +71,7 @@ class SyncEngine:
         self._api = api
         self._store = store
         self._clock = clock
-        self._progress = progress
+        self.progress = progress
         self.idle_s = idle_s
         self.base_backoff_s = base_backoff_s
         self.max_backoff_s = max_backoff_s
@@ -128,7 +128,7 @@ class SyncEngine:
             return self.idle_s  # until someone signs in and wakes us
         try:
             self._renew_leases()
-            report, failure = self._drainer.drain(self._progress)
+            report, failure = self._drainer.drain(self.progress)
         except LoginRequired:
             return self._failed(None, "sign-in needed")
         except ClientError as exc:

@@ -78,7 +78,7 @@ def test_engine_thread_drains_after_wake(review_session: ReviewSession) -> None:
         drained.set()
 
     engine = review_session.engine
-    engine._progress = seen
+    engine.progress = seen
     engine.start()
     try:
         for case in review_session.lease(3):

@@ -72,11 +72,20 @@ class Database:
         self._write_engine = (
             self.engine.execution_options(sqlite_immediate=True) if self.sqlite else self.engine
         )
+        self._write_lock = threading.Lock() if self.sqlite else None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction that will write: committed on success, rolled back on any error."""
-        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+        """A transaction that will write: committed on success, rolled back on any error.
+        On SQLite, this process's writers queue on a lock first: SQLite's own busy handler
+        waits by sleeping in growing steps, which stalls requests for hundreds of ms."""
+        if self._write_lock is None:
+            with Session(self._write_engine, expire_on_commit=False) as session, \
+                    session.begin():
+                yield session
+            return
+        with self._write_lock, Session(self._write_engine, expire_on_commit=False) as session, \
+                session.begin():
             yield session
 
     @contextmanager

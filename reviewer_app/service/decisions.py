@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reviewer_app.contract import IDEMPOTENCY_HEADER, DecisionAccepted, NoteAccepted, NoteBody
@@ -113,26 +114,28 @@ def keyed_write(
     ctx: ServiceContext, user: CurrentUser, key: str, fingerprint: str,
     op: Callable[[Session], JSONResponse],
 ) -> Response:
-    """Runs `op` at most once per (user, key) and stores its answer for replays."""
-    stored = idempotency.claim(ctx, user.id, key, fingerprint)
-    if stored is not None:
-        return stored.response()
-    try:
-        with ctx.db.write() as s:
-            response = op(s)
-            idempotency.store(s, ctx, user.id, key, response)
-        return response
-    except ProblemError as exc:
-        if exc.status >= 500:
-            idempotency.release(ctx, user.id, key)
-            raise
-        response = problem_response(exc.problem(), exc.headers)
-        with ctx.db.write() as s:
-            idempotency.store(s, ctx, user.id, key, response)
-        return response
-    except BaseException:
-        idempotency.release(ctx, user.id, key)
-        raise
+    """Runs `op` at most once per (user, key) and stores its answer (success or problem) in
+    the same transaction, for replays."""
+    for _attempt in range(2):
+        try:
+            with ctx.db.write() as s:
+                stored = idempotency.claim_in(s, ctx, user.id, key, fingerprint)
+                if stored is not None:
+                    return stored.response()
+                try:
+                    with s.begin_nested():
+                        response = op(s)
+                except ProblemError as exc:
+                    if exc.status >= 500:
+                        raise
+                    response = problem_response(exc.problem(), exc.headers)
+                idempotency.store(s, ctx, user.id, key, response)
+            return response
+        except IntegrityError:
+            continue  # a concurrent request with this key committed first: replay it
+    raise ProblemError(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT,
+                       "a request with this Idempotency-Key is still being processed",
+                       retry_after_s=1)
 
 
 def _key_matches(key: str, client_id: object) -> None:

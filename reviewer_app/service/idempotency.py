@@ -1,10 +1,9 @@
 """Idempotency-Key (IETF httpapi draft) for writes the client may retry.
 
-The key is claimed in its own short transaction (state `in_flight`); the write and the
-stored result are then committed together, so a replay returns exactly the first answer.
-Same key with another body: 422. Same key while the first is still running: 409. Keys are
-scoped to the user; an `in_flight` claim left by a crashed process is taken over after a
-timeout.
+The claim, the write and the stored result are committed in one transaction, so a replay
+returns exactly the first answer and a crash leaves nothing half-done. Same key with another
+body: 422. Same key while the first is still running: 409. Keys are scoped to the user; an
+`in_flight` claim older than the timeout is taken over.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
 from reviewer_app.domain import ProblemCode
@@ -54,17 +52,24 @@ def require_key(key: str | None) -> str:
     return key
 
 
-def claim(ctx: ServiceContext, user_id: int, key: str, fingerprint: str) -> StoredResult | None:
-    """Claims the key for this request, or returns the stored result to replay."""
-    for _attempt in range(2):
-        try:
-            with ctx.db.write() as s:
-                return _claim_in(s, ctx, user_id, key, fingerprint)
-        except IntegrityError:
-            continue  # a concurrent first request inserted it; look again
-    raise ProblemError(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT,
-                       "a request with this Idempotency-Key is still being processed",
-                       retry_after_s=1)
+def claim_in(
+    s: Session, ctx: ServiceContext, user_id: int, key: str, fingerprint: str
+) -> StoredResult | None:
+    """Claims the key inside the write's own transaction, or returns the stored result to
+    replay. On PostgreSQL a concurrent request with the same key is seen through an advisory
+    lock and refused with 409; on SQLite writers are serialised, so it waits and replays."""
+    if s.get_bind().dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.sha256(f"{user_id}:{key}".encode()).digest()[:8],
+                                 "big", signed=True)
+        if not s.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id}):
+            raise _in_flight()
+    return _claim_in(s, ctx, user_id, key, fingerprint)
+
+
+def _in_flight() -> ProblemError:
+    return ProblemError(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT,
+                        "a request with this Idempotency-Key is still being processed",
+                        retry_after_s=1)
 
 
 def _claim_in(
@@ -90,9 +95,7 @@ def _claim_in(
                             row.response_type or "application/json")
     timeout = timedelta(seconds=ctx.settings.idempotency_in_flight_timeout_s)
     if row.updated_at > now - timeout:
-        raise ProblemError(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT,
-                           "a request with this Idempotency-Key is still being processed",
-                           retry_after_s=1)
+        raise _in_flight()
     row.updated_at = now  # abandoned by a crashed request: take it over
     return None
 
@@ -107,14 +110,6 @@ def store(s: Session, ctx: ServiceContext, user_id: int, key: str, response: JSO
     row.response_body = bytes(response.body).decode()
     row.response_type = response.media_type
     row.updated_at = ctx.now()
-
-
-def release(ctx: ServiceContext, user_id: int, key: str) -> None:
-    """Forgets an unfinished claim after an unexpected failure, so a retry can run."""
-    with ctx.db.write() as s:
-        s.execute(delete(IdempotencyRow).where(IdempotencyRow.user_id == user_id,
-                                               IdempotencyRow.key == key,
-                                               IdempotencyRow.state == "in_flight"))
 
 
 def purge_expired(ctx: ServiceContext) -> None:

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, field_validator
 from reviewer_app.domain import Model
 
 BLUR_WIDTHS: dict[int, int] = {
-    1: 640, 2: 480, 3: 360, 4: 280, 5: 200, 6: 160, 7: 120, 8: 96, 9: 64, 10: 48,
+    1: 160, 2: 120, 3: 96, 4: 72, 5: 56, 6: 40, 7: 32, 8: 24, 9: 18, 10: 12,
 }
 """Blur strength -> the width in pixels the UI decodes media to before a smooth upscale to
 display size. A smaller width is a stronger blur; every step is strictly stronger."""

@@ -36,6 +36,7 @@ from ui.views.command_palette import CommandPalette
 from ui.views.decision_bar import DecisionBar, DecisionDraft
 from ui.views.exposure_meter import ExposureMeter
 from ui.views.media_viewer import RevealMode, ViewerPolicy
+from ui.views.personal_settings import PersonalSettingsDialog, load_personal, save_personal
 from ui.views.queue_panel import QueuePanel
 from ui.wellness import WellnessMonitor
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self._wire()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
         self._restore()
+        self.wellness.set_personal(load_personal(settings))
 
     # ------------------------------------------------------------------ actions
 
@@ -143,6 +145,8 @@ class MainWindow(QMainWindow):
                            "takeBreak")
         self.act_conflicts = a("Show items the service did not apply", "Ctrl+Shift+C",
                                self.show_conflicts, "conflicts")
+        self.act_personal = a("Personal safeguards (only ever safer)…", "Ctrl+,",
+                              self.edit_personal, "personal")
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
 
@@ -312,6 +316,14 @@ class MainWindow(QMainWindow):
 
     def open_palette(self) -> None:
         CommandPalette(self._commands, self).exec()
+
+    def edit_personal(self) -> None:
+        dialog = PersonalSettingsDialog(self.wellness.policy.display, self.wellness.personal,
+                                        self)
+        if dialog.exec() == PersonalSettingsDialog.DialogCode.Accepted:
+            personal = dialog.personal()
+            save_personal(self.settings, personal)
+            self.wellness.set_personal(personal)
 
     def toggle_theme(self) -> None:
         theme = "light" if self.settings.value("theme", "dark") == "dark" else "dark"

@@ -89,3 +89,23 @@ def test_the_viewer_paints_only_the_placeholder_for_bad_media(
     viewer.begin_hold()
     viewer.toggle_lens()
     assert max_saturation(viewer.grab().toImage()) < 30
+
+
+def test_the_default_team_blur_leaves_no_legible_detail(qapp: object) -> None:
+    """The shipped "strong" default must actually hide detail: far fewer edges survive than in
+    the sharp rendering of the same synthetic picture (text and shapes)."""
+    from safeguards import load_profile
+
+    width = load_profile("standard").display.blur_width_px
+    data = encode(colourful_image(1920, 1080), "PNG")
+    blurred = render(data, RevealStep.BLURRED, QSize(1280, 720), blur_width=width).image
+    sharp = render(data, RevealStep.SHARP_GRAY, QSize(1280, 720)).image
+
+    def edge_energy(image: QImage) -> int:
+        total = 0
+        for y in range(0, image.height(), 9):
+            row = [image.pixelColor(x, y).value() for x in range(0, image.width(), 2)]
+            total += sum(abs(a - b) for a, b in zip(row, row[1:], strict=False) if abs(a - b) > 6)
+        return total
+
+    assert edge_energy(blurred) * 10 < edge_energy(sharp)

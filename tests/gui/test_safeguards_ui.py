@@ -173,5 +173,27 @@ def test_a_cap_reached_mid_session_brings_the_overlay_and_the_service_refuses_th
     qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
     with pytest.raises((CapReached, OnBreak)) as refused:
         ws.session.lease(1)
-    assert refused.value.retry_after_s and refused.value.retry_after_s > 0
+    assert refused.value.retry_after_s is not None
+    assert refused.value.retry_after_s > 0
     assert ws.window.overlay.isVisible()
+
+
+def test_personal_settings_only_ever_make_the_view_safer(qtbot: Any, workstation: Any) -> None:
+    from safeguards import PersonalSettings
+    from ui.views.personal_settings import load_personal, save_personal
+
+    ws = workstation
+    team = ws.wellness.policy.display
+    ws.wellness.set_personal(PersonalSettings(blur_strength=1, auto_reblur_seconds=300,
+                                              warning_from_severity=4))
+    looser = ws.window.viewer.policy
+    assert looser.blur_width == team.blur_width_px
+    assert looser.auto_reblur_s == team.auto_reblur_seconds
+    assert looser.warning_from_severity == team.warning_from_severity
+    safer = PersonalSettings(blur_strength=10, auto_reblur_seconds=3, warning_from_severity=1)
+    save_personal(ws.window.settings, safer)
+    ws.wellness.set_personal(load_personal(ws.window.settings))
+    policy = ws.window.viewer.policy
+    assert policy.blur_width < team.blur_width_px
+    assert policy.auto_reblur_s == 3
+    assert policy.warning_from_severity == 1

@@ -156,7 +156,7 @@ def test_cap_keys_name_what_is_capped() -> None:
 
 
 def test_blur_strength_accepts_a_name_and_every_step_is_stronger() -> None:
-    assert DisplaySettings.model_validate({"blur_strength": "maximum"}).blur_width_px == 64
+    assert DisplaySettings.model_validate({"blur_strength": "maximum"}).blur_width_px == 18
     widths = [BLUR_WIDTHS[s] for s in range(1, 11)]
     assert widths == sorted(widths, reverse=True)
     assert len(set(widths)) == 10
@@ -186,7 +186,7 @@ def test_the_example_in_the_wellness_leads_guide_is_a_valid_policy() -> None:
     assert policy.name == "night_child_safety"
     assert [c.key for c in policy.caps] == [
         "child_safety:sev4+:day:revealed", "child_safety:sev3+:hour:revealed"]
-    assert policy.display.blur_width_px == 64
+    assert policy.display.blur_width_px == 18
     override = next(b.split("```")[0] for b in blocks if "[[overrides]]" in b)
     with_override = ExposurePolicy.model_validate(
         {**tomllib.loads(example), **tomllib.loads(override)})

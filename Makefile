@@ -17,10 +17,7 @@ test: setup  ## ruff, mypy, import-linter, then pytest with the real OS keyring 
 bench: setup  ## benchmarks: figures and ratios in one run, JSON into ./bench-output/
 	@bash scripts/bench.sh
 
-package: setup  ## PyInstaller build and .deb installer into ./dist/
-	@bash scripts/package.sh
-
 clean:  ## remove the virtualenv and build output
 	rm -rf .venv build dist demo-output bench-output .setup-stamp
 
-.PHONY: help setup demo test bench package clean
+.PHONY: help setup demo test bench clean

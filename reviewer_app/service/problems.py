@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewer_app.contract import PROBLEM_CONTENT_TYPE, Problem
@@ -138,6 +139,13 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(make_problem(status, code, detail), dict(exc.headers or {}))
 
 
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot store (e.g. a NUL character on PostgreSQL) is bad input."""
+    log.info("refused a value the database cannot store on %s", request.url.path)
+    return problem_response(make_problem(422, ProblemCode.VALIDATION,
+                                         "a value cannot be stored (control characters?)"))
+
+
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s: %s", request.method, request.url.path,
               type(exc).__name__, exc_info=exc)
@@ -148,4 +156,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DataError, _on_data_error)
     app.add_exception_handler(Exception, _on_crash)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from reviewer_app.contract import SyncItemResult, SyncRequest, SyncResponse
@@ -38,6 +38,11 @@ def _one(
             return SyncItemResult(client_id=client_id, status=kind, problem=exc.problem())
         except IntegrityError:
             continue  # a concurrent copy of this item won the insert: look again
+        except DataError:
+            problem = make_problem(422, ProblemCode.VALIDATION,
+                                   "a value cannot be stored (control characters?)")
+            return SyncItemResult(client_id=client_id, status=SyncStatus.INVALID,
+                                  problem=problem)
     problem = make_problem(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT, "sent concurrently; retry")
     return SyncItemResult(client_id=client_id, status=SyncStatus.CONFLICT, problem=problem)
 

@@ -6,7 +6,9 @@ build the service through it.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Response
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from reviewer_app.contract import API_PREFIX
 from reviewer_app.service import (
@@ -47,6 +49,17 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
     )
     app.state.ctx = ctx
     app.include_router(api_router())
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        """For load balancers: 200 when this instance can reach the database."""
+        try:
+            with ctx.db.read() as s:
+                s.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return Response("database unreachable\n", status_code=503, media_type="text/plain")
+        return Response("ok\n", media_type="text/plain")
+
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -110,6 +110,18 @@ def demo_case(i: int, rng: random.Random, now: datetime, *, media_px: tuple[int,
     )
 
 
+def add_case(db_url: str, case: NewCase, *, migrate: bool = False) -> str:
+    """Adds one case exactly as described (media sniffed and hashed); returns its id."""
+    if migrate:
+        upgrade_head(db_url)
+    db = Database(db_url, pool_size=1)
+    try:
+        with db.write() as s:
+            return add_case_rows(s, case)
+    finally:
+        db.dispose()
+
+
 def add_cases(
     db_url: str, count: int, *, media_px: tuple[int, int] = (64, 36), seed: int = 0,
     media_count: int = 1, migrate: bool = True, now: datetime | None = None,

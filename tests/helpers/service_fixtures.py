@@ -69,7 +69,7 @@ def wait_until_serving(url: str, proc: subprocess.Popen[bytes] | None = None,
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"the service process exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/openapi.json", timeout=2) as resp:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

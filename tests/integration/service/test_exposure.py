@@ -140,3 +140,14 @@ def test_lead_sees_team_counters_but_not_single_moods(clocked_service: ClockedSe
     assert sum(c["revealed"] for c in demo["counters"] if c["window"] == "day") == 2
     assert team["checkin_people"] == 1
     assert team["checkin_mean_mood"] is None
+
+
+def test_a_fresh_client_is_refused_just_the_same(clocked_service: ClockedService) -> None:
+    """Enforcement lives on the service: a new login with no local state changes nothing."""
+    _set_policy(clocked_service, caps=[_CAP], breaks={"work_interval_minutes": 480})
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    _reveals(api, clocked_service, 3)
+    fresh = _login(clocked_service, clocked_service.accounts.specialist)
+    refused = fresh.lease(1)
+    assert refused.status_code == 423
+    assert refused.json()["code"] == "cap_reached"

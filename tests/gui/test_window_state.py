@@ -37,6 +37,8 @@ def test_window_geometry_and_splitters_are_remembered(qtbot: Any, workstation: A
 
     again = MainWindow(workstation.flow, workstation.wellness, settings)
     qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
     # (offscreen's screen is 800 px wide, so only the height is free of clamping)
     assert again.size().height() == 555  # not the 900 px a window without settings gets
     assert again.split.sizes()[0] == window.split.sizes()[0]

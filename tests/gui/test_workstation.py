@@ -120,3 +120,24 @@ def test_a_lost_lease_is_shown_with_its_case_never_dropped(
     assert "lease" in problem.reason.lower() or "lease" in problem.kind.lower()
     assert "to resolve" in ws.window.sync_label.text()
     assert service_case_status(live_service, case_id) != CaseStatus.DECIDED
+
+
+def test_a_note_is_synced_like_a_decision(qtbot: Any, workstation: Any,
+                                          live_service: Any) -> None:
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    case_id = ws.flow.current.case.id
+    messages: list[str] = []
+    ws.flow.sig_message.connect(messages.append)
+    ws.flow.add_note("Context checked against the partner's earlier notice.")
+    qtbot.waitUntil(lambda: any("Note saved" in m for m in messages), timeout=WAIT_MS)
+    ws.sync.wake()
+    qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
+    user, password = live_service.accounts.admin
+    token = requests.post(f"{live_service.url}/v1/auth/login",
+                          json={"username": user, "password": password},
+                          timeout=10).json()["access_token"]
+    case = requests.get(f"{live_service.url}/v1/cases/{case_id}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    notes = [h["body"] for h in case["history"] if h["kind"] == "note"]
+    assert "Context checked against the partner's earlier notice." in notes

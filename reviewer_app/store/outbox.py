@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from reviewer_app import domain
@@ -122,14 +122,20 @@ _STATE_OF = {
 
 def settle(db: Session, settlements: Sequence[Settlement], now: datetime) -> None:
     """Record the service's answers; only pending items change (answers are idempotent)."""
-    stamp = utc_text(now)
-    for s in settlements:
-        db.execute(
-            update(OutboxItem)
-            .where(OutboxItem.client_id == s.client_id,
-                   OutboxItem.state == ItemState.PENDING.value)
-            .values(state=_STATE_OF[s.status].value, result=s.status.value,
-                    problem_code=s.code, reason=s.reason[:2000], settled_at=stamp))
+    if not settlements:
+        return
+    statement = (
+        update(OutboxItem)
+        .where(OutboxItem.client_id == bindparam("cid"),
+               OutboxItem.state == ItemState.PENDING.value)
+        .values(state=bindparam("new_state"), result=bindparam("new_result"),
+                problem_code=bindparam("code"), reason=bindparam("why"), settled_at=utc_text(now))
+    )
+    db.flush()  # items added in this transaction must be visible to the bulk update
+    db.connection().execute(statement, [
+        {"cid": s.client_id, "new_state": _STATE_OF[s.status].value,
+         "new_result": s.status.value, "code": s.code, "why": s.reason[:2000]}
+        for s in settlements])
 
 
 def counts(db: Session) -> OutboxCounts:

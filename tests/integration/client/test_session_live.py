@@ -226,3 +226,25 @@ def test_store_stays_consistent(review_session: ReviewSession) -> None:
     review_session.decide(review_session.lease(1)[0].id, domain.Action.KEEP)
     with review_session.store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+def test_access_token_is_refreshed_before_it_expires(client_config: ClientConfig,
+                                                     live_service: Any) -> None:
+    from datetime import UTC, datetime
+
+    from reviewer_app.client.clock import ManualClock
+
+    clock = ManualClock(start=datetime.now(UTC))
+    vault = RefreshTokenVault(client_config.keyring_service, client_config.server_url)
+    session = ReviewSession(client_config, clock=clock)
+    try:
+        session.login(*live_service.accounts.specialist)
+        first_access, first_refresh = session._api._access, vault.load()
+        session.lease(1)
+        assert session._api._access == first_access  # fresh: no refresh
+        clock.advance(live_service.settings.access_token_ttl_s - 30)  # inside the margin
+        session.lease(1)
+        assert session._api._access != first_access
+        assert vault.load() not in (None, first_refresh)
+    finally:
+        session.close()

@@ -96,3 +96,38 @@ def test_engine_thread_drains_after_wake(review_session: ReviewSession) -> None:
     assert engine.status.online
 
 
+
+
+def test_two_threads_at_once_lose_nothing(review_session: ReviewSession) -> None:
+    """The UI's serial worker decides while the sync thread drains: no lock errors, no loss."""
+    leased = [c for _ in range(2) for c in review_session.lease(20)]
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def decide_all() -> None:
+        try:
+            for i, case in enumerate(leased):
+                review_session.decide(case.id, domain.Action.KEEP, handle_ms=i)
+                review_session.add_note(case.id, f"note {i}")
+        except BaseException as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def sync_until_done() -> None:
+        try:
+            while not done.is_set():
+                review_session.sync()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=decide_all), threading.Thread(target=sync_until_done)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    review_session.sync()
+    counts = review_session.outbox_counts()
+    assert (counts.pending, counts.synced, counts.conflicts) == (0, 2 * len(leased), 0)
+    assert review_session.store.integrity_ok()

@@ -245,6 +245,7 @@ def override_break(
         state = sg.scheduler.to_state()
         ended = state.get("break")
         state["break"] = None
+        state["work_seconds"] = 0.0  # else the used-up work interval starts a break at once
         sg.scheduler = type(sg.scheduler).from_state(state, sg.policy.breaks, sg.clock)
         safeguard_state.save(s, ctx, who, sg)
         audit.record(s, at=ctx.now(), actor=user.username, action="break_override",

@@ -95,10 +95,13 @@ def create_lease(
                 sg.scheduler.set_idle(False)
             safeguard_state.save(s, ctx, user, sg)
             expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
-            s.add(LeaseRow(id=lease_id, user_id=user.id, created_at=now, expires_at=expires))
-            audit.record(s, at=now, actor=user.username, action="lease", subject_type="lease",
-                         subject_id=lease_id, client=client_of(request),
-                         detail={"cases": [r.id for r in rows], "skipped": sorted(skip)})
+            if rows:  # an empty queue changes nothing: no lease to keep, nothing to audit
+                s.add(LeaseRow(id=lease_id, user_id=user.id, created_at=now,
+                               expires_at=expires))
+                audit.record(s, at=now, actor=user.username, action="lease",
+                             subject_type="lease", subject_id=lease_id,
+                             client=client_of(request),
+                             detail={"cases": [r.id for r in rows], "skipped": sorted(skip)})
             lease = Lease(lease_id=lease_id, expires_at=expires,
                           cases=[summary_of(r) for r in rows])
     if refused is not None:

@@ -8,8 +8,9 @@ from reviewer_app.domain import ProblemCode
 from reviewer_app.service.problems import make_problem, problem_response
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """A BaseException on purpose: FastAPI turns any Exception raised while it reads the body
+    into a 400, and this must reach `BodyLimit` to become a 413."""
 
 
 class BodyLimit:

@@ -151,3 +151,24 @@ def test_a_fresh_client_is_refused_just_the_same(clocked_service: ClockedService
     refused = fresh.lease(1)
     assert refused.status_code == 423
     assert refused.json()["code"] == "cap_reached"
+
+
+def test_a_lead_may_end_a_break_with_a_reason(clocked_service: ClockedService) -> None:
+    _set_policy(clocked_service, breaks={"work_interval_minutes": 30, "break_minutes": 10})
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    assert api.lease(1).status_code == 201
+    clocked_service.clock.advance(minutes=31)
+    assert api.lease(1).status_code == 423
+    team = clocked_service.accounts.team
+    specialist_try = api.call("POST", f"/teams/{team}/members/demo/break-override",
+                              json={"reason": "I feel fine"})
+    assert specialist_try.status_code == 403
+    lead = _login(clocked_service, clocked_service.accounts.lead)
+    ended = lead.call("POST", f"/teams/{team}/members/demo/break-override",
+                      json={"reason": "urgent regulator deadline, agreed with demo"})
+    assert ended.status_code == 200
+    assert ended.json()["break_state"]["state"] == "reviewing"
+    assert api.lease(1).status_code == 201
+    admin = _login(clocked_service, clocked_service.accounts.admin)
+    overrides = admin.call("GET", "/audit?action=break_override").json()["events"]
+    assert [(e["actor"], e["subject_id"]) for e in overrides] == [("lead", "demo")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, text
@@ -146,3 +147,17 @@ def test_oversized_bodies_get_413(live_service: LiveService) -> None:
     resp = api.call("POST", "/sync", json={"notes": [], "padding": huge})
     assert resp.status_code == 413
     assert resp.json()["code"] == "too_large"
+
+
+def test_chunked_oversized_bodies_get_413(live_service: LiveService) -> None:
+    api = _login(live_service, live_service.accounts.specialist)
+    chunk = b"x" * 65536
+
+    def body() -> Iterator[bytes]:
+        for _ in range(live_service.settings.max_body_bytes // len(chunk) + 2):
+            yield chunk
+
+    resp = api.http.post(f"{api.base}/sync", data=body(), timeout=30,
+                         headers={"Authorization": f"Bearer {api.token}",
+                                  "Content-Type": "application/json"})
+    assert resp.status_code == 413

@@ -46,16 +46,19 @@ def _invalid(exc: ValidationError) -> InvalidInput:
 
 
 class ReviewSession:
-    """A reviewer's session with the review service, offline-first."""
+    """A reviewer's session with the review service, offline-first.
+
+    Raises InsecureKeyring on construction when the OS keyring is missing or insecure."""
 
     def __init__(self, config: ClientConfig, *, clock: Clock | None = None,
                  on_login_required: Callable[[], None] | None = None,
                  keyring_backend: KeyringBackend | None = None) -> None:
         self.config = config
         self._clock: Clock = clock or SystemClock()
-        self.store = LocalStore(config.store_path)
         self._vault = RefreshTokenVault(config.keyring_service, config.server_url,
                                         keyring_backend)
+        _ = self._vault.backend  # an insecure keyring is refused now, not at the first sign-in
+        self.store = LocalStore(config.store_path)
         self._api = ApiClient(config, self._clock, self._vault, on_login_required)
         self._media = MediaFetcher(self._api, config.media_max_bytes,
                                    config.prefetch_budget_bytes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from keyring.backend import KeyringBackend
@@ -83,3 +84,13 @@ def test_the_client_core_never_imports_qt() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_session_refuses_an_insecure_keyring_before_touching_disk(tmp_path: Path) -> None:
+    from reviewer_app.client.session import ReviewSession
+    from reviewer_app.config import ClientConfig
+
+    config = ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "data")
+    with pytest.raises(errors.InsecureKeyring):
+        ReviewSession(config, keyring_backend=fail.Keyring())
+    assert not (tmp_path / "data").exists()

@@ -6,13 +6,17 @@ build the service through it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from reviewer_app.contract import API_PREFIX
 from reviewer_app.service import (
-    audit,
+    audit_api,
     auth,
     cases,
     decisions,
@@ -42,7 +46,15 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
         hasher=make_hasher(settings),
     )
     idempotency.purge_expired(ctx)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Fewer worker threads than anyio's 40: past a few, threads only fight for the GIL
+        # (and, on SQLite, for the one writer lock).
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Reviewer service",
         version="1.0.0",
         description="Leased review queue, decisions, exposure enforcement and audit.",
@@ -69,6 +81,6 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
 def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, leases, cases, media, decisions, sync, exposure, audit, metrics):
+    for module in (auth, leases, cases, media, decisions, sync, exposure, audit_api, metrics):
         api.include_router(module.router)
     return api

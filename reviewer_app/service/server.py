@@ -61,7 +61,7 @@ def _config(settings: ServiceSettings, host: str, port: int,
             clock: Clock | None = None) -> uvicorn.Config:
     return uvicorn.Config(
         create_app(settings, clock=clock), host=host, port=port, log_level="warning",
-        access_log=False, lifespan="off", timeout_graceful_shutdown=5, server_header=False,
+        access_log=False, lifespan="on", timeout_graceful_shutdown=5, server_header=False,
     )
 
 

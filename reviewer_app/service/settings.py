@@ -34,3 +34,5 @@ class ServiceSettings(BaseModel):
         default=True, description="run Alembic upgrade head when the app is created"
     )
     db_pool_size: int = Field(default=8, ge=1)
+    worker_threads: int = Field(default=8, ge=1, le=200,
+                                description="threads running request handlers")

@@ -29,6 +29,7 @@ from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import QApplication
 
 from reviewer_app.config import ClientConfig
+from reviewer_app.domain import Action
 from reviewer_app.service.seed import add_cases, seed_demo
 from reviewer_app.service.server import start_in_thread
 from reviewer_app.service.settings import ServiceSettings
@@ -127,8 +128,7 @@ def next_case_figures(tmp: Path, *, prefetch: bool, decisions: int = 30) -> list
                     QCoreApplication.processEvents()
                 current = ws.flow.current.case.id
                 start = time.perf_counter()
-                ws.window.decision_bar.decision_actions[next(iter(ws.window.decision_bar.decision_actions))
-                                               ].trigger()
+                ws.window.decision_bar.decision_actions[Action.KEEP].trigger()
                 _pump_until(lambda c=current: ws.flow.current is not None
                             and ws.flow.current.case.id != c
                             and (viewer.painted_step is not None or viewer.interstitial))
@@ -137,6 +137,8 @@ def next_case_figures(tmp: Path, *, prefetch: bool, decisions: int = 30) -> list
         finally:
             ws.shutdown()
             ws.window.close()
+            ws.window.deleteLater()
+            QCoreApplication.processEvents()
     latencies.sort()
     label = "with prefetch" if prefetch else "without prefetch"
     return [
@@ -177,6 +179,8 @@ def memory_figures(tmp: Path) -> list[Figure]:
         finally:
             ws.shutdown()
             ws.window.close()
+            ws.window.deleteLater()
+            QCoreApplication.processEvents()
     return [
         Figure("ui", f"resident memory, {leased} cases leased, 10 prefetched (whole process)",
                rss / 2**20, "MiB", "includes the in-process service"),

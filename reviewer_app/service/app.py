@@ -21,7 +21,7 @@ from reviewer_app.service import (
     cases,
     decisions,
     exposure,
-    idempotency,
+    housekeeping,
     leases,
     media,
     metrics,
@@ -45,7 +45,7 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
         clock=clock or utc_now,
         hasher=make_hasher(settings),
     )
-    idempotency.purge_expired(ctx)
+    housekeeping.purge(ctx)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Fewer worker threads than anyio's 40: past a few, threads only fight for the GIL

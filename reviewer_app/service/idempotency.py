@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import delete, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from reviewer_app.domain import ProblemCode
@@ -110,9 +110,3 @@ def store(s: Session, ctx: ServiceContext, user_id: int, key: str, response: JSO
     row.response_body = bytes(response.body).decode()
     row.response_type = response.media_type
     row.updated_at = ctx.now()
-
-
-def purge_expired(ctx: ServiceContext) -> None:
-    cutoff = ctx.now() - timedelta(seconds=ctx.settings.idempotency_ttl_s)
-    with ctx.db.write() as s:
-        s.execute(delete(IdempotencyRow).where(IdempotencyRow.created_at <= cutoff))

@@ -14,8 +14,9 @@ from fastapi.openapi.utils import get_openapi
 from reviewer_app.contract import PROBLEM_CONTENT_TYPE, Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-COMMON_ERRORS = (400, 401, 404, 413, 422)
-"""Any operation may answer these: bad input, no token, unknown id, too big, invalid body."""
+COMMON_ERRORS = (400, 401, 404, 409, 413, 422, 503)
+"""Any operation may answer these: bad input, no token, unknown id, a lost race, too big,
+invalid body, database unavailable."""
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewer_app.contract import PROBLEM_CONTENT_TYPE, Problem
@@ -36,6 +36,7 @@ _TITLES: dict[int, str] = {
     423: "Locked",
     428: "Precondition Required",
     429: "Too Many Requests",
+    503: "Service Unavailable",
     500: "Internal Server Error",
 }
 
@@ -146,6 +147,22 @@ async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
                                          "a value cannot be stored (control characters?)"))
 
 
+async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
+    """Two requests raced on a unique row (the loser's transaction was rolled back)."""
+    log.info("concurrent write conflict on %s", request.url.path)
+    return problem_response(make_problem(409, ProblemCode.BAD_REQUEST,
+                                         "a concurrent change conflicted; retry",
+                                         retry_after_s=1))
+
+
+async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable or busy past its timeout: not the client's fault."""
+    log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+    return problem_response(make_problem(503, ProblemCode.INTERNAL,
+                                         "the database is unavailable; retry",
+                                         retry_after_s=2))
+
+
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s: %s", request.method, request.url.path,
               type(exc).__name__, exc_info=exc)
@@ -157,4 +174,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DataError, _on_data_error)
+    app.add_exception_handler(IntegrityError, _on_conflict)
+    app.add_exception_handler(OperationalError, _on_unavailable)
     app.add_exception_handler(Exception, _on_crash)

@@ -14,6 +14,8 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reviewer_app.domain import CaseStatus
@@ -125,7 +127,12 @@ def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = Tru
         ledger = ExposureLedger(policy.service_day_utc_offset_minutes)
         scheduler = BreakScheduler(policy.breaks, clock)
         scheduler.set_idle(True)
-        return Safeguards(policy, ledger, scheduler, clock, None)
+        if not lock:
+            return Safeguards(policy, ledger, scheduler, clock, None)
+        # First write for this reviewer: create the row race-free, then lock it.
+        _insert_if_missing(s, user.id, ledger, scheduler, now)
+        row = s.get(SafeguardStateRow, user.id, with_for_update=True, populate_existing=True)
+        assert row is not None
     ledger = ExposureLedger.from_state(json.loads(row.ledger_json))
     state = json.loads(row.scheduler_json)
     if not state.get("idle") and not _holds_cases(s, ctx, user.id):
@@ -139,6 +146,16 @@ def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = Tru
     else:
         scheduler = BreakScheduler.from_state(state, policy.breaks, clock, credit_elapsed=True)
     return Safeguards(policy, ledger, scheduler, clock, row)
+
+
+def _insert_if_missing(s: Session, user_id: int, ledger: ExposureLedger,
+                       scheduler: BreakScheduler, now: datetime) -> None:
+    values = {"user_id": user_id, "updated_at": now,
+              "ledger_json": json.dumps(ledger.to_state(), separators=(",", ":")),
+              "scheduler_json": json.dumps(scheduler.to_state(), separators=(",", ":"),
+                                           default=str)}
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    s.execute(insert(SafeguardStateRow).values(**values).on_conflict_do_nothing())
 
 
 def save(s: Session, ctx: ServiceContext, user: CurrentUser, sg: Safeguards) -> None:

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from reviewer_app.service.models import AuditRow
@@ -26,8 +27,8 @@ def record(
     client: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditRow(
+    session.execute(
+        insert(AuditRow).values(
             at=at,
             actor=actor[:100],
             action=action,

@@ -172,3 +172,41 @@ def test_a_lead_may_end_a_break_with_a_reason(clocked_service: ClockedService) -
     admin = _login(clocked_service, clocked_service.accounts.admin)
     overrides = admin.call("GET", "/audit?action=break_override").json()["events"]
     assert [(e["actor"], e["subject_id"]) for e in overrides] == [("lead", "demo")]
+
+
+def test_past_the_daily_graphic_limit_only_non_graphic_work_is_leased(
+    clocked_service: ClockedService,
+) -> None:
+    policy = _set_policy(clocked_service, breaks={"work_interval_minutes": 480,
+                                                  "graphic_daily_limit_minutes": 1})
+    graphic = set(policy["breaks"]["graphic_categories"])
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    shown = [{"client_id": str(uuid.uuid4()), "case_id": "C1", "media_id": "M1",
+              "harm_category": "graphic_violence", "severity": 2, "kind": "shown",
+              "duration_ms": 61_000, "at": clocked_service.clock().isoformat()}]
+    assert api.call("POST", "/sync", json={"exposure_events": shown}).status_code == 200
+    status = api.call("GET", "/me/exposure").json()
+    assert set(status["detail"]["blocked_categories"]) == graphic
+    lease = api.lease(30).json()
+    assert lease["cases"]
+    assert not {c["harm_category"] for c in lease["cases"]} & graphic
+
+
+def test_when_every_category_is_past_the_limit_leasing_is_shift_limit(
+    clocked_service: ClockedService,
+) -> None:
+    every = ["graphic_violence", "child_safety", "self_harm", "animal_welfare",
+             "sexual_content", "hate_harassment", "violent_extremism", "scams_fraud",
+             "intellectual_property", "other"]
+    _set_policy(clocked_service, breaks={"work_interval_minutes": 480,
+                                         "graphic_daily_limit_minutes": 1,
+                                         "graphic_categories": every})
+    api = _login(clocked_service, clocked_service.accounts.specialist)
+    shown = [{"client_id": str(uuid.uuid4()), "case_id": "C1", "media_id": "M1",
+              "harm_category": "scams_fraud", "severity": 1, "kind": "shown",
+              "duration_ms": 61_000, "at": clocked_service.clock().isoformat()}]
+    assert api.call("POST", "/sync", json={"exposure_events": shown}).status_code == 200
+    refused = api.lease(5)
+    assert refused.status_code == 423
+    assert refused.json()["code"] == "shift_limit"
+    assert int(refused.headers["Retry-After"]) >= 1

@@ -139,10 +139,16 @@ def test_resume_from_the_keyring_and_logout_forgets(client_config: ClientConfig,
         me = again.resume()
         assert me is not None
         assert me.username == live_service.accounts.specialist[0]
-        assert vault.load() not in (None, first_token)  # rotated on use
+        current = vault.load()
+        assert current not in (None, first_token)  # rotated on use
         again.logout()
         assert vault.load() is None
         assert again.resume() is None
+        import requests
+
+        revoked = requests.post(f"{client_config.server_url}/v1/auth/refresh",
+                                json={"refresh_token": current}, timeout=10)
+        assert revoked.status_code == 401  # revoked on the service, not only forgotten here
     finally:
         again.close()
 

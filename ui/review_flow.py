@@ -101,6 +101,7 @@ class ReviewFlow(QObject):
     def start(self, counts_interval_ms: int = 1000) -> None:
         """Begin polling outbox counts; the first `pull` also brings back earlier leases."""
         self._counts_timer.start(counts_interval_ms)
+        self.refresh_counts()
 
     def stop(self) -> None:
         self._counts_timer.stop()

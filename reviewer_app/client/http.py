@@ -3,9 +3,11 @@ the access token in memory only, refreshed before expiry and once on a 401."""
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
@@ -66,6 +68,7 @@ class ApiClient:
         self._access: str | None = None
         self._access_deadline = 0.0
         self._access_margin = 0.0
+        self._service_time: tuple[datetime, float] | None = None
 
     # ------------------------------------------------------------------ transport
 
@@ -78,9 +81,12 @@ class ApiClient:
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         try:
-            return self._http.request(method, self._config.server_url + path, json=json_body,
-                                      data=data, headers=sent, timeout=self._timeout, stream=stream,
-                                      allow_redirects=False)
+            response = self._http.request(method, self._config.server_url + path,
+                                          json=json_body, data=data, headers=sent,
+                                          timeout=self._timeout, stream=stream,
+                                          allow_redirects=False)
+            self._note_service_time(response)
+            return response
         except _TRANSPORT_ERRORS as exc:
             log.info("%s %s failed: %s", method, path, type(exc).__name__)
             raise ServiceUnavailable() from None
@@ -119,6 +125,26 @@ class ApiClient:
             return parse(model, read_json(response))
         finally:
             response.close()
+
+    def _note_service_time(self, response: requests.Response) -> None:
+        raw = response.headers.get("Date")
+        if not raw:
+            return
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return
+        if when.tzinfo is not None:
+            self._service_time = (when, self._clock.monotonic())
+
+    def service_time(self) -> datetime | None:
+        """The service's clock (from its last `Date` header) moved on by monotonic time;
+        None before the first reply. Whole seconds: fine for windows, not for durations."""
+        seen = self._service_time
+        if seen is None:
+            return None
+        when, at = seen
+        return when + timedelta(seconds=self._clock.monotonic() - at)
 
     # ------------------------------------------------------------------ tokens
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from keyring.backend import KeyringBackend
@@ -227,6 +228,11 @@ class ReviewSession:
         if not isinstance(value, dict):
             raise MalformedReply("a policy that is not a JSON object")
         return value
+
+    def service_time(self) -> datetime | None:
+        """The service's time (its last `Date` header plus monotonic time since), to anchor
+        the safeguards' ServiceClock; None until the service has answered once."""
+        return self._api.service_time()
 
     def server_exposure(self) -> contract.ExposureStatus:
         return self._api.call(contract.ExposureStatus, "GET", "/v1/me/exposure")

@@ -254,3 +254,26 @@ def test_access_token_is_refreshed_before_it_expires(client_config: ClientConfig
         assert vault.load() not in (None, first_refresh)
     finally:
         session.close()
+
+
+def test_service_time_follows_the_service_not_the_wall_clock(client_config: ClientConfig,
+                                                             live_service: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from reviewer_app.client.clock import ManualClock
+
+    clock = ManualClock(start=datetime(2001, 1, 1, tzinfo=UTC))  # a badly wrong local clock
+    session = ReviewSession(client_config, clock=clock)
+    try:
+        assert session.service_time() is None
+        session.login(*live_service.accounts.specialist)
+        seen = session.service_time()
+        assert seen is not None
+        assert abs(seen - datetime.now(UTC)) < timedelta(minutes=5)
+        clock.jump_wall(-86_400)  # moving the wall clock changes nothing
+        clock.advance_monotonic(60)
+        later = session.service_time()
+        assert later is not None
+        assert later - seen == timedelta(seconds=60)
+    finally:
+        session.close()

@@ -113,7 +113,8 @@ class ApiClient:
                 raise LoginRequired()
         if response.status_code >= 300:
             try:
-                raise error_for(response, case_id=case_id, what=what, now=self._clock.now())
+                raise error_for(response, case_id=case_id, what=what,
+                                now=self.service_time() or self._clock.now())
             finally:
                 response.close()
         return response

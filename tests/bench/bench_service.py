@@ -2,9 +2,9 @@
 SQLite with one process and on PostgreSQL with one and two processes (same run, same load).
 
 One operation = lease one case + decide it (two HTTP calls); one more figure leases five
-cases at a time, as the desktop client does, and counts decisions per second. Clients are threads in this
-process, so on a 2-core machine they compete with the service for CPU: the figures are for
-comparing configurations, not a capacity promise.
+cases at a time, as the desktop client does, and counts decisions per second. Clients are
+threads in this process, so on a 2-core machine they compete with the service for CPU: the
+figures are for comparing configurations, not a capacity promise.
 """
 
 from __future__ import annotations

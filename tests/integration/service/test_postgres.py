@@ -4,13 +4,17 @@ across instances through an advisory lock."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from reviewer_app.service.db import MIGRATIONS_DIR
 from reviewer_app.service.seed import seed_demo
 from reviewer_app.service.server import start_in_thread
 from reviewer_app.service.settings import ServiceSettings
@@ -63,3 +67,16 @@ def test_a_key_in_flight_elsewhere_gives_409(pg_service: LiveService) -> None:
         conn.rollback()
     done = api.decide(lease["cases"][0]["id"], lease["lease_id"], client_id=key)
     assert done.status_code == 201
+
+
+def test_instances_migrating_at_once_take_turns(pg_db_url: str) -> None:
+    """Several instances starting together on a fresh database: one migrates, the rest wait
+    (advisory lock) and find the schema current."""
+    cmd = [sys.executable, "-m", "reviewer_app.service", "migrate", "--db", pg_db_url]
+    runs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for _ in range(3)]
+    outputs = [p.communicate(timeout=120)[0] for p in runs]
+    assert [p.returncode for p in runs] == [0, 0, 0], outputs
+    with _connect(pg_db_url) as conn:
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert version == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()

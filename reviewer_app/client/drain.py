@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from reviewer_app import contract, domain
 from reviewer_app.client.clock import Clock
 from reviewer_app.client.errors import ClientError, LeaseLost, NotFound
-from reviewer_app.client.http import ApiClient
+from reviewer_app.client.http import ApiClient, segment
 from reviewer_app.client.problems import Refused, problem_reason
 from reviewer_app.store import outbox
 from reviewer_app.store.local import LocalStore
@@ -142,10 +142,10 @@ class OutboxDrainer:
     def _send_one(self, item: PendingItem) -> Settlement:
         headers = {contract.IDEMPOTENCY_HEADER: item.client_id}
         if item.kind is ItemKind.DECISION:
-            path, body = f"/v1/cases/{item.case_id}/decisions", item.payload.encode()
+            path, body = f"/v1/cases/{segment(item.case_id or '')}/decisions", item.payload.encode()
         else:
             note = domain.Note.model_validate_json(item.payload)
-            path = f"/v1/cases/{item.case_id}/notes"
+            path = f"/v1/cases/{segment(item.case_id or '')}/notes"
             body = contract.NoteBody(client_id=note.client_id,
                                      body=note.body).model_dump_json().encode()
         try:

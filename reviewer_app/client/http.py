@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import threading
+import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -35,6 +36,11 @@ MAX_JSON_BYTES = 32 * 1024 * 1024
 _TRANSPORT_ERRORS = (requests.ConnectionError, requests.Timeout,
                      requests.exceptions.ChunkedEncodingError,
                      requests.exceptions.ContentDecodingError)
+
+
+def segment(value: str) -> str:
+    """An id made safe as one URL path segment (ids come from the service, or a user's CLI)."""
+    return urllib.parse.quote(value, safe="")
 
 
 def parse(model: type[M], body: bytes) -> M:

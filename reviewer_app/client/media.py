@@ -10,7 +10,7 @@ from collections import OrderedDict
 
 from reviewer_app import contract, domain
 from reviewer_app.client.errors import ServiceUnavailable, UnsafeMedia
-from reviewer_app.client.http import ApiClient
+from reviewer_app.client.http import ApiClient, segment
 
 
 class MediaFetcher:
@@ -61,7 +61,7 @@ class MediaFetcher:
     def _download(self, ref: domain.MediaRef) -> bytes:
         if ref.size > self._max:
             raise UnsafeMedia(ref.id, f"it is {ref.size} bytes, over the {self._max} byte limit")
-        response = self._api.request("GET", f"/v1/media/{ref.id}", stream=True,
+        response = self._api.request("GET", f"/v1/media/{segment(ref.id)}", stream=True,
                                      what=f"Media {ref.id}")
         try:
             length = response.headers.get("Content-Length")

@@ -27,7 +27,7 @@ from reviewer_app.client.errors import (
     ServiceUnavailable,
     UnsafeMedia,
 )
-from reviewer_app.client.http import ApiClient, read_json
+from reviewer_app.client.http import ApiClient, read_json, segment
 from reviewer_app.client.media import MediaFetcher
 from reviewer_app.client.sync import SyncEngine
 from reviewer_app.config import ClientConfig
@@ -94,7 +94,10 @@ class ReviewSession:
     # ------------------------------------------------------------------ queue and cases
 
     def lease(self, max_cases: int = 5) -> list[domain.CaseSummary]:
-        body = contract.LeaseRequest(max_cases=max_cases).model_dump(exclude_none=True)
+        try:
+            body = contract.LeaseRequest(max_cases=max_cases).model_dump(exclude_none=True)
+        except ValidationError as exc:
+            raise _invalid(exc) from None
         lease = self._api.call(contract.Lease, "POST", "/v1/leases", json_body=body)
         with self.store.write() as db:
             cases.save_lease(db, lease, self._clock.now())
@@ -109,7 +112,7 @@ class ReviewSession:
             cached = cases.get_case(db, case_id)
         if cached is not None:
             return cached
-        fetched = self._api.call(domain.Case, "GET", f"/v1/cases/{case_id}",
+        fetched = self._api.call(domain.Case, "GET", f"/v1/cases/{segment(case_id)}",
                                  what=f"Case {case_id}")
         if fetched.id != case_id:
             raise MalformedReply(f"asked for case {case_id}, got {fetched.id}")
@@ -249,7 +252,7 @@ class ReviewSession:
             lease_ids = cases.open_lease_ids(db)
         for lease_id in lease_ids:
             try:
-                self._api.request("DELETE", f"/v1/leases/{lease_id}",
+                self._api.request("DELETE", f"/v1/leases/{segment(lease_id)}",
                                   what=f"Lease {lease_id}").close()
             except NotFound:
                 pass

@@ -23,7 +23,7 @@ from reviewer_app.client.errors import (
     NotFound,
     ServiceUnavailable,
 )
-from reviewer_app.client.http import ApiClient
+from reviewer_app.client.http import ApiClient, segment
 from reviewer_app.domain import AwareDatetime
 from reviewer_app.store import cases, outbox
 from reviewer_app.store.local import LocalStore
@@ -156,7 +156,7 @@ class SyncEngine:
             due = cases.leases_to_renew(db, self._clock.now(), self.renew_margin_s)
         for lease_id in due:
             try:
-                renewed = self._api.call(_Renewed, "POST", f"/v1/leases/{lease_id}/renew",
+                renewed = self._api.call(_Renewed, "POST", f"/v1/leases/{segment(lease_id)}/renew",
                                          what=f"Lease {lease_id}")
             except (LeaseLost, NotFound):
                 log.info("lease %s is gone; its open cases leave the local queue", lease_id)

@@ -163,14 +163,23 @@ def test_a_cap_reached_mid_session_brings_the_overlay_and_the_service_refuses_th
     qtbot.waitUntil(lambda: len(ws.wellness.policy.caps) == 1, timeout=WAIT_MS)
     open_case_of(qtbot, ws, severe=False)
     viewer = ws.window.viewer
+    ws.sync.wake()
+    qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
+    synced_before = ws.session.outbox_counts().synced
     QTest.keyPress(viewer, Qt.Key.Key_Space)
     qtbot.wait(100)
     QTest.keyRelease(viewer, Qt.Key.Key_Space)
     assert ws.window.overlay.isVisible()
     assert ws.wellness.verdict.reason is ProblemCode.CAP_REACHED
     assert viewer.hidden
-    ws.sync.wake()
-    qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
+
+    def reveal_synced() -> bool:
+        counts = ws.session.outbox_counts()
+        if counts.pending:
+            ws.sync.wake()
+        return counts.pending == 0 and counts.synced > synced_before
+
+    qtbot.waitUntil(reveal_synced, timeout=WAIT_MS)
     with pytest.raises((CapReached, OnBreak)) as refused:
         ws.session.lease(1)
     assert refused.value.retry_after_s is not None

@@ -166,6 +166,10 @@ class ProblemCode(enum.StrEnum):
     PRECONDITION_REQUIRED = "precondition_required"
     TOO_LARGE = "too_large"
     RATE_LIMITED = "rate_limited"
+    CONFLICT = "conflict"
+    """A concurrent change won a race; the same request may simply be retried."""
+    UNAVAILABLE = "unavailable"
+    """The service cannot serve now (e.g. its database is unreachable); retry later."""
     INTERNAL = "internal_error"
 
 

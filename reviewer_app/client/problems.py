@@ -87,6 +87,8 @@ def error_for(response: requests.Response, *, case_id: str | None = None,
         ctype = response.headers.get("Content-Type", "no content type") or "no content type"
         return MalformedReply(f"HTTP {status} with {ctype.split(';')[0]}")
     code, detail = problem.code, problem.detail or problem.title
+    if code is ProblemCode.CONFLICT:  # a concurrent change won a race: retrying is right
+        return ServiceUnavailable(retry_after_s=wait)
     if code is ProblemCode.ON_BREAK:
         return OnBreak(wait, _until(problem))
     if code is ProblemCode.CAP_REACHED:

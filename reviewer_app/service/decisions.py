@@ -91,7 +91,7 @@ def apply_note(
     existing = s.scalar(select(NoteRow).where(NoteRow.client_id == str(note.client_id)))
     if existing is not None:
         if existing.user_id != user.id or existing.case_id != note.case_id:
-            raise ProblemError(409, ProblemCode.BAD_REQUEST,
+            raise ProblemError(409, ProblemCode.CONFLICT,
                                "another note already has this client_id")
         return SyncStatus.DUPLICATE
     case = s.get(CaseRow, note.case_id)

@@ -150,7 +150,7 @@ async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
     """Two requests raced on a unique row (the loser's transaction was rolled back)."""
     log.info("concurrent write conflict on %s", request.url.path)
-    return problem_response(make_problem(409, ProblemCode.BAD_REQUEST,
+    return problem_response(make_problem(409, ProblemCode.CONFLICT,
                                          "a concurrent change conflicted; retry",
                                          retry_after_s=1))
 
@@ -158,7 +158,7 @@ async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
 async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """The database is unreachable or busy past its timeout: not the client's fault."""
     log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
-    return problem_response(make_problem(503, ProblemCode.INTERNAL,
+    return problem_response(make_problem(503, ProblemCode.UNAVAILABLE,
                                          "the database is unavailable; retry",
                                          retry_after_s=2))
 

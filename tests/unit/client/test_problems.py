@@ -35,6 +35,7 @@ def _problem(status: int, code: str, **extra: object) -> bytes:
     (423, "shift_limit", errors.ShiftLimit), (409, "lease_lost", errors.LeaseLost),
     (409, "already_decided", errors.LeaseLost), (404, "not_found", errors.NotFound),
     (422, "validation_error", Refused), (503, "internal_error", errors.ServiceUnavailable),
+    (503, "unavailable", errors.ServiceUnavailable), (409, "conflict", errors.ServiceUnavailable),
     (429, "rate_limited", errors.ServiceUnavailable),
 ])
 def test_problem_codes_map_to_types(status: int, code: str, expected: type) -> None:

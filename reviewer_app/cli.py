@@ -209,8 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"reviewer-cli: {exc.errors()[0]['msg']}", file=sys.stderr)
         return 2
-    session = ReviewSession(config)
+    session: ReviewSession | None = None
     try:
+        session = ReviewSession(config)  # refuses an insecure keyring up front
         _show(args.func(session, args), args.json)
         return 0
     except ClientError as exc:
@@ -221,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        session.close()
+        if session is not None:
+            session.close()
 
 
 if __name__ == "__main__":

@@ -65,3 +65,16 @@ def test_cli_wrong_password_exit_code(live_service: Any, tmp_path: Path,
                "--data-dir", str(tmp_path), "--keyring-service", keyring_service_name, "--json",
                stdin="wrong\n", expect=3)
     assert out["error"] == "AuthFailed"
+
+
+def test_cli_without_a_secure_keyring_says_what_to_install(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    done = subprocess.run([sys.executable, "-m", "reviewer_app.cli", "status", "--server",
+                           "http://127.0.0.1:9", "--data-dir", str(tmp_path / "d"), "--json"],
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["error"] == "InsecureKeyring"
+    assert "gnome-keyring" in done.stderr
+    assert not (tmp_path / "d").exists()

@@ -9,9 +9,12 @@ import pytest
 import requests
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from sqlalchemy import select
 
 from reviewer_app.client.errors import CapReached, OnBreak
 from reviewer_app.domain import ExposureKind, ProblemCode, Severity
+from reviewer_app.store.outbox import ItemState
+from reviewer_app.store.schema import OutboxItem
 from safeguards import ReviewerState
 from tests.gui.test_workstation import WAIT_MS, case_on_screen, press
 from ui.imaging import RevealStep
@@ -163,21 +166,22 @@ def test_a_cap_reached_mid_session_brings_the_overlay_and_the_service_refuses_th
     qtbot.waitUntil(lambda: len(ws.wellness.policy.caps) == 1, timeout=WAIT_MS)
     open_case_of(qtbot, ws, severe=False)
     viewer = ws.window.viewer
-    ws.sync.wake()
-    qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
-    synced_before = ws.session.outbox_counts().synced
+    events: list[Any] = []
+    ws.flow.sig_exposure.connect(events.append)
     QTest.keyPress(viewer, Qt.Key.Key_Space)
     qtbot.wait(100)
     QTest.keyRelease(viewer, Qt.Key.Key_Space)
     assert ws.window.overlay.isVisible()
     assert ws.wellness.verdict.reason is ProblemCode.CAP_REACHED
     assert viewer.hidden
+    reveal_id = str(next(e for e in revealed(events)).client_id)
 
     def reveal_synced() -> bool:
-        counts = ws.session.outbox_counts()
-        if counts.pending:
+        with ws.session.store.read() as db:
+            state = db.scalar(select(OutboxItem.state).where(OutboxItem.client_id == reveal_id))
+        if state != ItemState.SYNCED:
             ws.sync.wake()
-        return counts.pending == 0 and counts.synced > synced_before
+        return state == ItemState.SYNCED
 
     qtbot.waitUntil(reveal_synced, timeout=WAIT_MS)
     with pytest.raises((CapReached, OnBreak)) as refused:
@@ -206,3 +210,21 @@ def test_personal_settings_only_ever_make_the_view_safer(qtbot: Any, workstation
     assert policy.blur_width < team.blur_width_px
     assert policy.auto_reblur_s == 3
     assert policy.warning_from_severity == 1
+
+
+def test_the_wellness_clock_follows_service_time_not_the_machine(
+        qtbot: Any, workstation: Any) -> None:
+    from datetime import timedelta
+
+    from safeguards import ServiceClock
+
+    ws = workstation
+    clock = ws.wellness.clock
+    assert isinstance(clock, ServiceClock)
+    clock.resync(clock.now() - timedelta(days=3))  # as if the machine's clock were days off
+    skewed = clock.now()
+    ws.wellness.resync_clock()
+    qtbot.waitUntil(lambda: clock.now() - skewed > timedelta(days=2), timeout=WAIT_MS)
+    service_now = ws.session.service_time()
+    assert service_now is not None
+    assert abs((clock.now() - service_now).total_seconds()) < 5

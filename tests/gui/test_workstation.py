@@ -78,10 +78,13 @@ def test_ten_cases_decided_by_keyboard_only(qtbot: Any, workstation: Any,
             ws.flow.current is None or ws.flow.current.case.id != cid), timeout=WAIT_MS)
         decided.append(case_id)
     assert len(set(decided)) == 10
-    ws.sync.wake()
-    qtbot.waitUntil(lambda: ws.session.outbox_counts().pending == 0, timeout=WAIT_MS)
+
+    def on_service(case_id: str) -> bool:
+        ws.sync.wake()
+        return service_case_status(live_service, case_id) == CaseStatus.DECIDED
+
     for case_id in decided:
-        assert service_case_status(live_service, case_id) == CaseStatus.DECIDED
+        qtbot.waitUntil(lambda c=case_id: on_service(c), timeout=WAIT_MS)
 
 
 def test_hide_now_blanks_the_content_at_once(qtbot: Any, workstation: Any) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.domain import (
+    POLICY_CODES,
     POLICY_TAXONOMY,
     Action,
     Case,
@@ -110,6 +112,13 @@ class DecisionBar(QWidget):
         self.team.setAccessibleName("Escalation team")
         for team in EscalationTeam:
             self.team.addItem(humanise(team), team.value)
+        self.also_cite = QLineEdit(self)
+        self.also_cite.setObjectName("alsoCite")
+        self.also_cite.setAccessibleName("Further citations")
+        self.also_cite.setPlaceholderText("Also cite (codes, comma-separated)")
+        completer = QCompleter([ref.code for ref in POLICY_TAXONOMY], self.also_cite)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.also_cite.setCompleter(completer)
         self.reason = QLineEdit(self)
         self.reason.setObjectName("reason")
         self.reason.setAccessibleName("Reason")
@@ -122,6 +131,7 @@ class DecisionBar(QWidget):
             lab.setBuddy(widget)
             fields.addWidget(lab)
             fields.addWidget(widget)
+        fields.addWidget(self.also_cite)
         fields.addWidget(self.reason, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -132,6 +142,7 @@ class DecisionBar(QWidget):
     def set_case(self, case: Case | None) -> None:
         """Reset the fields for a new case, preselecting the likely citation."""
         self.reason.clear()
+        self.also_cite.clear()
         code = ""
         if case is not None:
             code = DEFAULT_CITATION.get(case.harm_category) or DEFAULT_BY_AREA.get(
@@ -143,16 +154,29 @@ class DecisionBar(QWidget):
         for qa in self.decision_actions.values():
             qa.setEnabled(enabled)
 
+    def citations(self) -> tuple[str, ...] | None:
+        """The chosen citation then the further ones, in order, without repeats; None (and a
+        sentence on sig_problem) when a further code is not in the taxonomy."""
+        codes = [str(self.citation.currentData() or "")]
+        codes += [c.strip().upper() for c in self.also_cite.text().split(",")]
+        unknown = [c for c in codes if c and c not in POLICY_CODES]
+        if unknown:
+            self.sig_problem.emit(f"Not in the policy taxonomy: {', '.join(unknown)}.")
+            return None
+        return tuple(dict.fromkeys(c for c in codes if c))
+
     def commit(self, action: Action) -> None:
-        code = str(self.citation.currentData() or "")
-        if action in NEEDS_CITATION and not code:
+        refs = self.citations()
+        if refs is None:
+            return
+        if action in NEEDS_CITATION and not refs:
             self.sig_problem.emit(f"Pick a policy citation (C) before choosing "
                                   f"{ACTION_TITLES[action].lower()}.")
             return
         team = EscalationTeam(self.team.currentData()) if action is Action.ESCALATE else None
         self.sig_decide.emit(DecisionDraft(
             action=action,
-            policy_refs=(code,) if code else (),
+            policy_refs=refs,
             reason=self.reason.text().strip(),
             escalate_to=team,
         ))

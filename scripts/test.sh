@@ -17,6 +17,7 @@ HOME=$(mktemp -d)
 export HOME
 export XDG_RUNTIME_DIR="$HOME/run"; mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 export REVIEWER_APP_TESTING=1
+export TEST_KEYRING_PASSWORD=test-keyring-password  # a throwaway keyring under a throwaway HOME
 trap 'rm -rf "$HOME"' EXIT
 
 # PostgreSQL refuses to run as root: the tests start their cluster as 'postgres' via runuser
@@ -25,6 +26,6 @@ chmod 755 "$HOME"
 
 echo "== pytest (real keyring under dbus-run-session)"
 dbus-run-session -- sh -c '
-  echo -n test-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  echo -n "$TEST_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   exec python -m pytest "$@"
 ' pytest "$@"

@@ -24,6 +24,7 @@ from reviewer_app.service.settings import ServiceSettings
 from reviewer_app.store.local import LocalStore
 from reviewer_app.store.outbox import counts
 from reviewer_app.store.schema import OutboxItem
+from tests.helpers.keyring_daemon import PrivateKeyring
 from tests.reliability.service_checks import duplicates, service_decisions
 
 pytestmark = [pytest.mark.slow, pytest.mark.keyring]
@@ -31,6 +32,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.keyring]
 DECISIONS = 1_000
 KILLS = 200
 STREAMS = 2
+DEADLINE_S = 240.0
+"""A reviewer stream stops by itself after this long; the assertions then say what fell short
+(a test that hangs would hold CI until its limit instead)."""
 SPARE_CASES = 1_000
 """A kill between the service granting a lease and the local commit strands up to 5 cases
 until the lease expires; spare cases keep the run going meanwhile."""
@@ -50,13 +54,16 @@ def _collect(lines: str | list[str], acked: dict[str, str]) -> None:
             acked[match.group(1)] = match.group(2)
 
 
-def _reviewer(args: list[str], env: dict[str, str], log: Path, seed: int, decisions: int,
-              kills_wanted: int, stats: dict[str, Any]) -> None:
+def _reviewer(args: list[str], keyring: PrivateKeyring, log: Path, seed: int,
+              decisions: int, kills_wanted: int, stats: dict[str, Any]) -> None:
     """One reviewer's life after life: spawn, let it decide a random few, SIGKILL, repeat."""
     rng = random.Random(seed)
     acked: dict[str, str] = stats["acked"]
-    while len(acked) < decisions or stats["kills"] < kills_wanted:
-        proc = _spawn(args, env, log)
+    deadline = time.monotonic() + DEADLINE_S
+    while (len(acked) < decisions or stats["kills"] < kills_wanted) and (
+            time.monotonic() < deadline):
+        keyring.ensure()  # a client killed mid-D-Bus call can take the daemon down with it
+        proc = _spawn(args, keyring.env, log)
         assert proc.stdout is not None
         with proc.stdout:
             target = rng.randint(0, 9)
@@ -91,10 +98,10 @@ def test_sigkill_never_loses_or_duplicates_an_acked_decision(
                                argon2_time_cost=1, argon2_memory_kib=1024)
     accounts = seed_demo(settings.db_url, cases=0)
     add_cases(settings.db_url, DECISIONS + SPARE_CASES, migrate=False, seed=4)
-    env = {**os.environ, "CRASH_USER": accounts.specialist[0],
-           "CRASH_PASSWORD": accounts.specialist[1]}
     streams: list[tuple[list[str], Path, dict[str, Any]]] = []
-    with start_in_thread(settings) as running:
+    with start_in_thread(settings) as running, PrivateKeyring(tmp_path / "keyring") as keyring:
+        keyring.env.update({"CRASH_USER": accounts.specialist[0],
+                            "CRASH_PASSWORD": accounts.specialist[1]})
         threads = []
         for n in range(STREAMS):  # two reviewers' machines at once: two cores busy
             config = make_client_config(running.url, keyring_service=f"crash-{n}-{os.getpid()}")
@@ -103,14 +110,15 @@ def test_sigkill_never_loses_or_duplicates_an_acked_decision(
             stats: dict[str, Any] = {"acked": {}, "kills": 0, "crashed_alone": []}
             log = tmp_path / f"driver-{n}.log"
             streams.append((args, log, stats))
-            threads.append(threading.Thread(target=_reviewer, args=(
-                args, env, log, 1000 + n, DECISIONS // STREAMS, KILLS // STREAMS, stats)))
+            threads.append(threading.Thread(daemon=True, target=_reviewer, args=(
+                args, keyring, log, 1000 + n, DECISIONS // STREAMS, KILLS // STREAMS, stats)))
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         for args, log, _ in streams:
-            drain = _spawn([*args, "--drain"], env, log)
+            keyring.ensure()
+            drain = _spawn([*args, "--drain"], keyring.env, log)
             out, _ = drain.communicate(timeout=120)
             assert "DRAINED 0" in out, out + log.read_text()[-3000:]
         on_service = service_decisions(settings.db_url)

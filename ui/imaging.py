@@ -44,7 +44,6 @@ class SafeRendering:
     step: RevealStep
     placeholder: bool = False
     problem: str | None = None
-    source_size: QSize | None = None
 
 
 class UnsafeMedia(Exception):
@@ -126,13 +125,13 @@ def render(data: bytes, step: RevealStep, display: QSize, *,
                 tiny = tiny.convertToFormat(QImage.Format.Format_RGB32)
             image = _smooth_upscale(tiny, _fit_up(source, display))
         else:
-            image, source = _decode(data, display)
+            image, _ = _decode(data, display)
             wanted = (QImage.Format.Format_RGB32 if step is RevealStep.COLOUR
                       else QImage.Format.Format_Grayscale8)
             image = image.convertToFormat(wanted)
         if image.isNull():
             raise UnsafeMedia("the viewer ran out of memory while preparing the picture")
-        return SafeRendering(image=image, step=step, source_size=source)
+        return SafeRendering(image=image, step=step)
     except UnsafeMedia as exc:
         return SafeRendering(image=placeholder(display, str(exc)), step=RevealStep.BLURRED,
                              placeholder=True, problem=str(exc))

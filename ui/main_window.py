@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(title or "Reviewer workstation")
         self.queue = QueuePanel(self)
+        self.queue.model.decided = flow.decided  # one set, owned by the flow
         self.case_view = CaseView(self)
         self.viewer = self.case_view.viewer
         self.decision_bar = DecisionBar(self)
@@ -177,7 +178,6 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ flow results
 
     def on_queue(self, cases: list[CaseSummary]) -> None:
-        self.queue.model.decided = set(self.flow.decided)
         self.queue.model.set_cases(cases)
         if self.flow.current is not None:
             self.queue.select(self.flow.current.case.id)

@@ -57,9 +57,6 @@ class RenderCache:
     def used_bytes(self) -> int:
         return sum(e.cost() for e in self._entries.values())
 
-    def __contains__(self, case_id: object) -> bool:
-        return case_id in self._entries
-
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -109,10 +109,6 @@ class ReviewFlow(QObject):
     def _run(self, op: Callable[[], Any], on_done: Callable[[Any], Any] | None = None) -> None:
         self.workers.run(op, on_done, self._failed)
 
-    def refresh_queue(self) -> None:
-        """Show what the store already holds (leases survive a restart of the app)."""
-        self._run(self.session.leased_cases, self._got_queue)
-
     def pull(self, max_cases: int = 5) -> None:
         def op() -> list[CaseSummary]:
             self.session.lease(max_cases)

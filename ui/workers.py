@@ -103,10 +103,6 @@ class Workers(QObject):
         """Run image work on the decode pool."""
         self.run(op, on_done, pool=self.decode_pool)
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._pending)
-
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """Block until both pools are empty (for shutdown and tests, never for normal UI)."""
         ok = self.session_pool.waitForDone(msecs)

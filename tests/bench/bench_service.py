@@ -15,14 +15,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from argon2 import PasswordHasher
-
-from reviewer_app.service.accounts import add_user
-from reviewer_app.service.db import upgrade_head
-from reviewer_app.service.seed import add_cases
 from tests.bench.run_all import Figure
 from tests.helpers.postgres import find_pg_bin, free_port, postgres_cluster
-from tests.helpers.service_fixtures import ServiceProcess
+from tests.helpers.service_fixtures import ServiceProcess, seed_specialists_and_cases
 from tests.integration.service.api import Api
 
 CLIENTS = 8
@@ -31,14 +26,8 @@ WARMUP_OPS = 10
 
 
 def _prepare(db_url: str) -> list[tuple[str, str]]:
-    upgrade_head(db_url)
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024)
-    users = [(f"bench{i}", f"bench-password-{i}") for i in range(CLIENTS)]
-    for name, password in users:
-        add_user(db_url, name, password, "specialist", "escalations", migrate=False,
-                 hasher=hasher)
-    add_cases(db_url, CLIENTS * (OPS_PER_CLIENT + WARMUP_OPS + 10), migrate=False)
-    return users
+    return seed_specialists_and_cases(
+        db_url, CLIENTS, CLIENTS * (OPS_PER_CLIENT + WARMUP_OPS + 10), prefix="bench")
 
 
 def _client(url: str, user: tuple[str, str], batch: int) -> list[float]:

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
-from reviewer_app.service.seed import DemoAccounts, seed_demo
+from reviewer_app.service.accounts import add_user
+from reviewer_app.service.db import upgrade_head
+from reviewer_app.service.seed import DemoAccounts, add_cases, seed_demo
 from reviewer_app.service.server import RunningService, start_in_thread
 from reviewer_app.service.settings import ServiceSettings
 from tests.helpers.postgres import (
@@ -29,6 +32,20 @@ from tests.helpers.postgres import (
 
 FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
 """Tests log in often; a cheap argon2 keeps them quick (production uses the defaults)."""
+
+
+def seed_specialists_and_cases(db_url: str, specialists: int, cases: int,
+                               prefix: str = "load") -> list[tuple[str, str]]:
+    """Schema, `specialists` reviewers in team escalations (cheap argon2), and `cases` small
+    synthetic cases: the setup of every load test and benchmark."""
+    upgrade_head(db_url)
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024)
+    users = [(f"{prefix}{i}", f"{prefix}-password-{i}") for i in range(specialists)]
+    for name, password in users:
+        add_user(db_url, name, password, "specialist", "escalations", migrate=False,
+                 hasher=hasher)
+    add_cases(db_url, cases, migrate=False)
+    return users
 
 
 @dataclass

@@ -56,7 +56,7 @@ class QueueModel(QAbstractTableModel):
         self.endResetModel()
 
     def mark_decided(self, case_id: str) -> None:
-        self.decided.add(case_id)
+        """Repaint a row once its decision is safe in the outbox (`decided` is the flow's set)."""
         row = self.row_of(case_id)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
@@ -66,14 +66,6 @@ class QueueModel(QAbstractTableModel):
             if case.id == case_id:
                 return row
         return None
-
-    def next_undecided(self, after: str | None) -> CaseSummary | None:
-        start = (self.row_of(after) or 0) if after else 0
-        order = self.cases[start:] + self.cases[:start]
-        return next((c for c in order if c.id not in self.decided and c.id != after), None)
-
-    def undecided(self) -> list[CaseSummary]:
-        return [c for c in self.cases if c.id not in self.decided]
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.cases)

@@ -8,14 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import create_engine, func, select
 
-from reviewer_app.service.accounts import add_user
-from reviewer_app.service.db import upgrade_head
 from reviewer_app.service.models import CaseRow, DecisionRow
-from reviewer_app.service.seed import add_cases
-from tests.helpers.service_fixtures import ServiceProcessFactory
+from tests.helpers.service_fixtures import ServiceProcessFactory, seed_specialists_and_cases
 from tests.integration.service.api import Api
 
 CASES = 2000
@@ -23,14 +19,7 @@ CLIENTS = 8
 
 
 def _prepare(db_url: str) -> list[tuple[str, str]]:
-    upgrade_head(db_url)
-    hasher = PasswordHasher(time_cost=1, memory_cost=1024)
-    users = [(f"load{i}", f"load-password-{i}") for i in range(CLIENTS)]
-    for name, password in users:
-        add_user(db_url, name, password, "specialist", "escalations", migrate=False,
-                 hasher=hasher)
-    add_cases(db_url, CASES, migrate=False)
-    return users
+    return seed_specialists_and_cases(db_url, CLIENTS, CASES)
 
 
 def _work(url: str, user: tuple[str, str]) -> tuple[list[str], list[str]]:

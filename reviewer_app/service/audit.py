@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from reviewer_app.service.models import AuditRow
+from reviewer_app.service.models import AuditRow, table
+
+_AUDIT = table(AuditRow)
 
 
 def record(
@@ -27,8 +29,9 @@ def record(
     client: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(
-        insert(AuditRow).values(
+    # Through the connection: a Core insert, without the ORM's flush bookkeeping.
+    session.connection().execute(
+        insert(_AUDIT).values(
             at=at,
             actor=actor[:100],
             action=action,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -207,24 +207,26 @@ def authenticate(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "a bearer token is required")
     with ctx.db.read() as s:
+        # Columns, not entities: this runs on every request, and the ORM's identity map
+        # would only add work.
         row = s.execute(
-            select(AccessToken, User)
+            select(AccessToken.expires_at, AccessToken.revoked_at, AccessToken.family_id,
+                   User.id, User.username, User.role, User.team, User.disabled)
             .join(User, User.id == AccessToken.user_id)
             .where(AccessToken.token_hash == token_hash(credentials.credentials))
         ).first()
     if row is None:
         raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "unknown token")
-    token, user = row
-    if token.revoked_at is not None or user.disabled:
+    if row.revoked_at is not None or row.disabled:
         raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "token revoked")
-    if token.expires_at <= ctx.now():
+    if row.expires_at <= ctx.now():
         raise ProblemError(401, ProblemCode.TOKEN_EXPIRED, "access token expired")
-    return CurrentUser(id=user.id, username=user.username, role=Role(user.role), team=user.team,
-                       family_id=token.family_id)
+    return CurrentUser(id=row.id, username=row.username, role=Role(row.role), team=row.team,
+                       family_id=row.family_id)
 
 
-def require_role(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
-    def check(user: Annotated[CurrentUser, Depends(authenticate)]) -> CurrentUser:
+def require_role(*roles: Role) -> Callable[[CurrentUser], Awaitable[CurrentUser]]:
+    async def check(user: Annotated[CurrentUser, Depends(authenticate)]) -> CurrentUser:
         if user.role not in roles:
             raise ProblemError(403, ProblemCode.FORBIDDEN, "your role may not do this")
         return user
@@ -233,5 +235,5 @@ def require_role(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
 
 
 @router.get("/me", response_model=Me, responses=problems())
-def me(user: Annotated[CurrentUser, Depends(authenticate)]) -> Me:
+async def me(user: Annotated[CurrentUser, Depends(authenticate)]) -> Me:
     return Me(username=user.username, role=user.role, team=user.team)

@@ -5,7 +5,8 @@ Specialists read the cases they hold (or held) a lease on; leads and admins read
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Path
 from sqlalchemy import select
@@ -38,7 +39,32 @@ from reviewer_app.service.problems import ProblemError
 router = APIRouter()
 
 
-def summary_of(row: CaseRow) -> CaseSummary:
+class _SummaryFields(Protocol):
+    """A case row, ORM (`CaseRow`) or Core (a row of `SUMMARY_COLUMNS`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def policy_area(self) -> str: ...
+    @property
+    def harm_category(self) -> str: ...
+    @property
+    def severity(self) -> int: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def sla_due_at(self) -> datetime: ...
+
+
+SUMMARY_COLUMNS = (CaseRow.id, CaseRow.source, CaseRow.policy_area, CaseRow.harm_category,
+                   CaseRow.severity, CaseRow.priority, CaseRow.received_at, CaseRow.sla_due_at)
+
+
+def summary_of(row: _SummaryFields) -> CaseSummary:
     return CaseSummary(
         id=row.id, source=Source(row.source), policy_area=PolicyArea(row.policy_area),
         harm_category=HarmCategory(row.harm_category), severity=Severity(row.severity),

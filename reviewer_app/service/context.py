@@ -39,7 +39,9 @@ class ServiceContext:
         return self.clock()
 
 
-def get_ctx(request: Request) -> ServiceContext:
+async def get_ctx(request: Request) -> ServiceContext:
+    """Async on purpose: it does no I/O, and FastAPI runs a sync dependency on a worker
+    thread, one more hand-off per request."""
     ctx = request.app.state.ctx
     assert isinstance(ctx, ServiceContext)
     return ctx

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,14 @@ from reviewer_app.service import audit, idempotency
 from reviewer_app.service.auth import CurrentUser, authenticate
 from reviewer_app.service.cases import may_read
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
-from reviewer_app.service.models import CaseRow, DecisionRow, HistoryRow, LeaseRow, NoteRow
+from reviewer_app.service.models import (
+    CaseRow,
+    DecisionRow,
+    HistoryRow,
+    LeaseRow,
+    NoteRow,
+    table,
+)
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError, problem_response
 
@@ -42,12 +49,24 @@ def _lease_lost(detail: str) -> ProblemError:
     return ProblemError(409, ProblemCode.LEASE_LOST, detail)
 
 
+_CASES = table(CaseRow)
+_DECISIONS = table(DecisionRow)
+_HISTORY = table(HistoryRow)
+
+
 def apply_decision(
     s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision, client: str
 ) -> SyncStatus:
-    """Applies one decision, or says it is a duplicate; raises a problem on conflict."""
+    """Applies one decision, or says it is a duplicate; raises a problem on conflict, always
+    before writing anything. Core statements on the session's connection: with the lease,
+    this is the service's hottest path."""
+    conn = s.connection()
     body_hash = hashlib.sha256(d.model_dump_json().encode()).hexdigest()
-    existing = s.scalar(select(DecisionRow).where(DecisionRow.client_id == str(d.client_id)))
+    client_id = str(d.client_id)
+    existing = conn.execute(
+        select(DecisionRow.user_id, DecisionRow.body_hash)
+        .where(DecisionRow.client_id == client_id)
+    ).first()
     if existing is not None:
         if existing.user_id != user.id or existing.body_hash != body_hash:
             raise ProblemError(409, ProblemCode.ALREADY_DECIDED,
@@ -56,31 +75,35 @@ def apply_decision(
     unknown = sorted(set(d.policy_refs) - POLICY_CODES)
     if unknown:
         raise ProblemError(422, ProblemCode.VALIDATION, f"unknown policy_refs: {unknown}")
-    case = s.scalars(select(CaseRow).where(CaseRow.id == d.case_id).with_for_update()).first()
+    lease_holder = select(LeaseRow.user_id).where(LeaseRow.id == d.lease_id).scalar_subquery()
+    case = conn.execute(
+        select(CaseRow.status, CaseRow.lease_id, lease_holder.label("lease_holder"))
+        .where(CaseRow.id == d.case_id).with_for_update(of=CaseRow)
+    ).first()
     if case is None:
         raise ProblemError(404, ProblemCode.NOT_FOUND, "no such case")
     if case.status == CaseStatus.DECIDED.value:
         raise ProblemError(409, ProblemCode.ALREADY_DECIDED, "this case is already decided")
-    lease = s.get(LeaseRow, d.lease_id)
-    if lease is None or lease.user_id != user.id:
+    if case.lease_holder != user.id:
         raise _lease_lost("this lease is not yours")
     if case.lease_id != d.lease_id:
         raise _lease_lost("the lease expired and the case went to someone else")
     now = ctx.now()
-    s.add(DecisionRow(
-        client_id=str(d.client_id), case_id=d.case_id, lease_id=d.lease_id, user_id=user.id,
+    conn.execute(insert(_DECISIONS).values(
+        client_id=client_id, case_id=d.case_id, lease_id=d.lease_id, user_id=user.id,
         action=d.action.value, policy_refs=json.dumps(list(d.policy_refs)), reason=d.reason,
         escalate_to=d.escalate_to.value if d.escalate_to else None,
         reply_template=d.reply_template, decided_at=d.decided_at, received_at=now,
         handle_ms=d.handle_ms, body_hash=body_hash,
     ))
-    case.status = CaseStatus.DECIDED.value
-    case.lease_expires_at = None
-    s.add(HistoryRow(case_id=d.case_id, at=d.decided_at, kind="decision", actor=user.username,
-                     action=d.action.value, body=d.reason))
+    conn.execute(update(_CASES).where(_CASES.c.id == d.case_id)
+                 .values(status=CaseStatus.DECIDED.value, lease_expires_at=None))
+    conn.execute(insert(_HISTORY).values(
+        case_id=d.case_id, at=d.decided_at, kind="decision", actor=user.username,
+        action=d.action.value, body=d.reason))
     audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
                  subject_id=d.case_id, client=client,
-                 detail={"client_id": str(d.client_id), "action": d.action.value,
+                 detail={"client_id": client_id, "action": d.action.value,
                          "lease_id": d.lease_id, "escalate_to": d.escalate_to})
     return SyncStatus.APPLIED
 
@@ -119,9 +142,9 @@ def keyed_write(
     for _attempt in range(2):
         try:
             with ctx.db.write() as s:
-                stored = idempotency.claim_in(s, ctx, user.id, key, fingerprint)
-                if stored is not None:
-                    return stored.response()
+                claim = idempotency.claim_in(s, ctx, user.id, key, fingerprint)
+                if isinstance(claim, idempotency.StoredResult):
+                    return claim.response()
                 try:
                     with s.begin_nested():
                         response = op(s)
@@ -129,7 +152,7 @@ def keyed_write(
                     if exc.status >= 500:
                         raise
                     response = problem_response(exc.problem(), exc.headers)
-                idempotency.store(s, ctx, user.id, key, response)
+                idempotency.store(s, ctx, claim, response)
             return response
         except IntegrityError:
             continue  # a concurrent request with this key committed first: replay it

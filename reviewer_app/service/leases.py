@@ -8,20 +8,20 @@ database never hand out the same case; on SQLite the write transaction holds the
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from reviewer_app.contract import Lease, LeaseRequest
-from reviewer_app.domain import CaseStatus, Identifier, ProblemCode
+from reviewer_app.domain import CaseStatus, CaseSummary, Identifier, ProblemCode
 from reviewer_app.service import audit, safeguard_state
 from reviewer_app.service.auth import CurrentUser, authenticate
-from reviewer_app.service.cases import summary_of
+from reviewer_app.service.cases import SUMMARY_COLUMNS, summary_of
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
-from reviewer_app.service.models import CaseRow, LeaseRow
+from reviewer_app.service.models import CaseRow, LeaseRow, table
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError
 from safeguards import refusal
@@ -29,22 +29,27 @@ from safeguards import refusal
 router = APIRouter()
 
 
+_CASES = table(CaseRow)
+_LEASES = table(LeaseRow)
+
+
 def reclaim_expired(session: Session, ctx: ServiceContext) -> None:
     """Expired leases give their cases back to the queue. The old lease id stays on the case
     until someone else leases it, so a late decision is still accepted until then."""
-    session.execute(
-        update(CaseRow)
-        .where(CaseRow.status == CaseStatus.LEASED.value, CaseRow.lease_expires_at <= ctx.now())
+    session.connection().execute(
+        update(_CASES)
+        .where(_CASES.c.status == CaseStatus.LEASED.value, _CASES.c.lease_expires_at <= ctx.now())
         .values(status=CaseStatus.QUEUED.value)
     )
 
 
 def take_cases(
-    session: Session, ctx: ServiceContext, user: CurrentUser, request: LeaseRequest,
-    skip_categories: frozenset[str], lease_id: str,
-) -> list[CaseRow]:
-    now = ctx.now()
-    q = select(CaseRow).where(CaseRow.status == CaseStatus.QUEUED.value)
+    session: Session, user: CurrentUser, request: LeaseRequest,
+    skip_categories: frozenset[str], lease_id: str, expires: datetime,
+) -> list[CaseSummary]:
+    """Marks the most urgent queued cases leased. Core statements on the session's
+    connection: this is the hottest write of the service."""
+    q = select(*SUMMARY_COLUMNS).where(CaseRow.status == CaseStatus.QUEUED.value)
     if request.queue:
         q = q.where(CaseRow.queue == request.queue)
     if skip_categories:
@@ -54,14 +59,15 @@ def take_cases(
         .limit(request.max_cases)
         .with_for_update(skip_locked=True)
     )
-    rows = list(session.scalars(q).all())
-    expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
-    for row in rows:
-        row.status = CaseStatus.LEASED.value
-        row.lease_id = lease_id
-        row.leased_by = user.id
-        row.lease_expires_at = expires
-    return rows
+    conn = session.connection()
+    rows = conn.execute(q).all()
+    if rows:
+        conn.execute(
+            update(_CASES).where(_CASES.c.id.in_([r.id for r in rows]))
+            .values(status=CaseStatus.LEASED.value, lease_id=lease_id, leased_by=user.id,
+                    lease_expires_at=expires)
+        )
+    return [summary_of(r) for r in rows]
 
 
 @router.post("/leases", response_model=Lease, status_code=201, responses=problems(423))
@@ -89,21 +95,20 @@ def create_lease(
                                  "retry_after_s": refused.retry_after_seconds})
         else:
             skip = frozenset(c.value for c in verdict.blocked_categories)
+            expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
             reclaim_expired(s, ctx)
-            rows = take_cases(s, ctx, user, body, skip, lease_id)
-            if rows:
+            taken = take_cases(s, user, body, skip, lease_id, expires)
+            if taken:
                 sg.scheduler.set_idle(False)
             safeguard_state.save(s, ctx, user, sg)
-            expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
-            if rows:  # an empty queue changes nothing: no lease to keep, nothing to audit
-                s.add(LeaseRow(id=lease_id, user_id=user.id, created_at=now,
-                               expires_at=expires))
+            if taken:  # an empty queue changes nothing: no lease to keep, nothing to audit
+                s.connection().execute(insert(_LEASES).values(
+                    id=lease_id, user_id=user.id, created_at=now, expires_at=expires))
                 audit.record(s, at=now, actor=user.username, action="lease",
                              subject_type="lease", subject_id=lease_id,
                              client=client_of(request),
-                             detail={"cases": [r.id for r in rows], "skipped": sorted(skip)})
-            lease = Lease(lease_id=lease_id, expires_at=expires,
-                          cases=[summary_of(r) for r in rows])
+                             detail={"cases": [c.id for c in taken], "skipped": sorted(skip)})
+            lease = Lease(lease_id=lease_id, expires_at=expires, cases=taken)
     if refused is not None:
         raise ProblemError(423, ProblemCode(refused.code), refused.detail,
                            retry_after_s=refused.retry_after_seconds)

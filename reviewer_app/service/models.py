@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     TypeDecorator,
 )
@@ -290,3 +291,11 @@ class AuditRow(Base):
     subject_id: Mapped[str] = mapped_column(String(100), default="")
     client: Mapped[str] = mapped_column(String(300), default="")
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Core table, for the hot paths (lease, decide) that write through the
+    connection and skip the ORM's unit of work."""
+    t = model.__table__
+    assert isinstance(t, Table)
+    return t

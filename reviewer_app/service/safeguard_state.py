@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ from reviewer_app.service.models import (
     LeaseRow,
     SafeguardStateRow,
     TeamPolicyRow,
+    UTCDateTime,
+    table,
 )
 from safeguards import BreakScheduler, ExposureLedger, ExposurePolicy, Verdict, gate, load_profile
 
@@ -64,10 +66,19 @@ def _parse(policy_json: str) -> ExposurePolicy:
 
 
 def team_policy(s: Session, team: str) -> tuple[ExposurePolicy, TeamPolicyRow | None]:
+    """The team's policy and its row (for the ETag and the editor); the shipped default when
+    the team has none."""
     row = s.get(TeamPolicyRow, team)
     if row is None:
         return default_policy(), None
     return _parse(row.policy_json), row
+
+
+def _team_policy_only(s: Session, team: str) -> ExposurePolicy:
+    """The policy alone, as one indexed column read (every lease and sync asks for it)."""
+    policy_json = s.connection().scalar(
+        select(TeamPolicyRow.policy_json).where(TeamPolicyRow.team == team))
+    return default_policy() if policy_json is None else _parse(policy_json)
 
 
 def policy_etag(policy: ExposurePolicy) -> str:
@@ -80,72 +91,82 @@ class Safeguards:
     ledger: ExposureLedger
     scheduler: BreakScheduler
     clock: ServiceTime
-    row: SafeguardStateRow | None
+    stored: bool  # whether the reviewer's row exists: save() updates it, else inserts it
 
     def verdict(self) -> Verdict:
         return gate(self.policy, self.ledger, self.scheduler)
 
 
-def _holds_cases(s: Session, ctx: ServiceContext, user_id: int) -> bool:
-    held = s.scalar(
-        select(CaseRow.id).where(
-            CaseRow.leased_by == user_id, CaseRow.status == CaseStatus.LEASED.value,
-            CaseRow.lease_expires_at > ctx.now(),
-        ).limit(1)
-    )
-    return held is not None
-
-
-def _idle_since(s: Session, ctx: ServiceContext, user_id: int, saved_at: datetime) -> datetime:
-    """When the reviewer last stopped holding cases: their last decision, or the end of their
-    last lease (released or expired), never before the state was saved."""
+def _idle_since(
+    s: Session, ctx: ServiceContext, user_id: int, saved_at: datetime
+) -> datetime | None:
+    """None while the reviewer holds a live lease; otherwise when they last stopped holding
+    cases (their last decision, or the end of their last lease, released or expired), never
+    before the state was saved. One statement: this runs on every lease."""
     now = ctx.now()
+    held = (select(CaseRow.id)
+            .where(CaseRow.leased_by == user_id, CaseRow.status == CaseStatus.LEASED.value,
+                   CaseRow.lease_expires_at > now)
+            .limit(1).scalar_subquery())
+    last_decision = (select(func.max(DecisionRow.received_at))
+                     .where(DecisionRow.user_id == user_id).scalar_subquery())
+    last_lease_end = (select(func.coalesce(LeaseRow.released_at, LeaseRow.expires_at,
+                                           type_=UTCDateTime))
+                      .where(LeaseRow.user_id == user_id)
+                      .order_by(LeaseRow.created_at.desc()).limit(1).scalar_subquery())
+    row = s.connection().execute(select(
+        held.label("held"),
+        type_coerce(last_decision, UTCDateTime).label("last_decision"),
+        type_coerce(last_lease_end, UTCDateTime).label("last_lease_end"),
+    )).one()
+    if row.held is not None:
+        return None
     candidates = [saved_at]
-    last_decision = s.scalar(
-        select(func.max(DecisionRow.received_at)).where(DecisionRow.user_id == user_id)
-    )
-    if last_decision is not None:
-        candidates.append(last_decision)
-    lease = s.scalars(
-        select(LeaseRow).where(LeaseRow.user_id == user_id)
-        .order_by(LeaseRow.created_at.desc()).limit(1)
-    ).first()
-    if lease is not None:
-        end = lease.released_at or lease.expires_at
-        if end <= now:
-            candidates.append(end)
+    if row.last_decision is not None:
+        candidates.append(row.last_decision)
+    if row.last_lease_end is not None and row.last_lease_end <= now:
+        candidates.append(row.last_lease_end)
     return min(max(candidates), now)
+
+
+_STATE = table(SafeguardStateRow)
 
 
 def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = True) -> Safeguards:
     """Restores the reviewer's ledger and scheduler at service time (row-locked for writes)."""
-    policy = team_policy(s, user.team)[0].for_reviewer(user.username)
+    policy = _team_policy_only(s, user.team).for_reviewer(user.username)
     now = ctx.now()
     clock = ServiceTime(now)
-    row = s.get(SafeguardStateRow, user.id, with_for_update=lock)
+    conn = s.connection()
+    query = select(_STATE.c.ledger_json, _STATE.c.scheduler_json).where(
+        _STATE.c.user_id == user.id)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
     if row is None:
         ledger = ExposureLedger(policy.service_day_utc_offset_minutes)
         scheduler = BreakScheduler(policy.breaks, clock)
         scheduler.set_idle(True)
         if not lock:
-            return Safeguards(policy, ledger, scheduler, clock, None)
+            return Safeguards(policy, ledger, scheduler, clock, stored=False)
         # First write for this reviewer: create the row race-free, then lock it.
         _insert_if_missing(s, user.id, ledger, scheduler, now)
-        row = s.get(SafeguardStateRow, user.id, with_for_update=True, populate_existing=True)
+        row = conn.execute(query).first()
         assert row is not None
     ledger = ExposureLedger.from_state(json.loads(row.ledger_json))
     state = json.loads(row.scheduler_json)
-    if not state.get("idle") and not _holds_cases(s, ctx, user.id):
+    saved_at = datetime.fromisoformat(state["saved_at"])
+    idle_since = None if state.get("idle") else _idle_since(s, ctx, user.id, saved_at)
+    if idle_since is not None:
         # Replay the moment the reviewer stopped holding cases: idle time is not work.
-        saved_at = datetime.fromisoformat(state["saved_at"])
-        clock.set(max(saved_at, _idle_since(s, ctx, user.id, saved_at)))
+        clock.set(max(saved_at, idle_since))
         scheduler = BreakScheduler.from_state(state, policy.breaks, clock, credit_elapsed=True)
         scheduler.set_idle(True)
         clock.set(now)
         scheduler.update()
     else:
         scheduler = BreakScheduler.from_state(state, policy.breaks, clock, credit_elapsed=True)
-    return Safeguards(policy, ledger, scheduler, clock, row)
+    return Safeguards(policy, ledger, scheduler, clock, stored=True)
 
 
 def _insert_if_missing(s: Session, user_id: int, ledger: ExposureLedger,
@@ -159,13 +180,13 @@ def _insert_if_missing(s: Session, user_id: int, ledger: ExposureLedger,
 
 
 def save(s: Session, ctx: ServiceContext, user: CurrentUser, sg: Safeguards) -> None:
-    ledger_json = json.dumps(sg.ledger.to_state(), separators=(",", ":"))
-    scheduler_json = json.dumps(sg.scheduler.to_state(), separators=(",", ":"), default=str)
-    if sg.row is None:
-        sg.row = SafeguardStateRow(user_id=user.id, ledger_json=ledger_json,
-                                   scheduler_json=scheduler_json, updated_at=ctx.now())
-        s.add(sg.row)
+    values = {"ledger_json": json.dumps(sg.ledger.to_state(), separators=(",", ":")),
+              "scheduler_json": json.dumps(sg.scheduler.to_state(), separators=(",", ":"),
+                                           default=str),
+              "updated_at": ctx.now()}
+    if sg.stored:
+        s.connection().execute(
+            update(_STATE).where(_STATE.c.user_id == user.id).values(**values))
     else:
-        sg.row.ledger_json = ledger_json
-        sg.row.scheduler_json = scheduler_json
-        sg.row.updated_at = ctx.now()
+        s.connection().execute(insert(_STATE).values(user_id=user.id, **values))
+        sg.stored = True

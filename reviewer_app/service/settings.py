@@ -34,5 +34,13 @@ class ServiceSettings(BaseModel):
         default=True, description="run Alembic upgrade head when the app is created"
     )
     db_pool_size: int = Field(default=8, ge=1)
-    worker_threads: int = Field(default=8, ge=1, le=200,
-                                description="threads running request handlers")
+    worker_threads: int | None = Field(
+        default=None, ge=1, le=200,
+        description="threads running request handlers; by default 4 on SQLite (its writers "
+                    "take turns, and more threads only contend for the GIL) and 8 on PostgreSQL",
+    )
+
+    def handler_threads(self) -> int:
+        if self.worker_threads is not None:
+            return self.worker_threads
+        return 4 if self.db_url.startswith("sqlite") else 8

@@ -1,11 +1,12 @@
 """`POST /v1/sync`: one round trip drains the client's outbox, each item on its own.
 
-Every item runs in its own transaction and is idempotent on its client_id, so a partly
-applied batch is simply sent again.
+Decisions and notes are applied many to a transaction, each item in its own savepoint and
+idempotent on its client_id, so a partly applied batch is simply sent again.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Annotated
 
@@ -25,19 +26,25 @@ from reviewer_app.service.problems import ProblemError, make_problem
 router = APIRouter()
 
 
-def _one(
-    ctx: ServiceContext, client_id: str, op: Callable[[Session], SyncStatus]
-) -> SyncItemResult:
+ItemOp = tuple[str, Callable[[Session], SyncStatus]]  # (client_id, apply it)
+
+# Items per transaction: one turn of the writer lock and one commit for many items, while
+# no single batch holds the SQLite writer lock for long.
+ITEMS_PER_TRANSACTION = 50
+
+
+def _item(s: Session, client_id: str, op: Callable[[Session], SyncStatus]) -> SyncItemResult:
+    """One item in its own savepoint: its conflict or bad value rolls back that item alone."""
     for _attempt in range(2):
         try:
-            with ctx.db.write() as s:
+            with s.begin_nested():
                 status = op(s)
             return SyncItemResult(client_id=client_id, status=status)
         except ProblemError as exc:
             kind = SyncStatus.CONFLICT if exc.status == 409 else SyncStatus.INVALID
             return SyncItemResult(client_id=client_id, status=kind, problem=exc.problem())
         except IntegrityError:
-            continue  # a concurrent copy of this item won the insert: look again
+            continue  # a concurrent copy of this item committed first: look again
         except DataError:
             problem = make_problem(422, ProblemCode.VALIDATION,
                                    "a value cannot be stored (control characters?)")
@@ -45,6 +52,16 @@ def _one(
                                   problem=problem)
     problem = make_problem(409, ProblemCode.IDEMPOTENCY_IN_FLIGHT, "sent concurrently; retry")
     return SyncItemResult(client_id=client_id, status=SyncStatus.CONFLICT, problem=problem)
+
+
+def _items(ctx: ServiceContext, ops: list[ItemOp]) -> list[SyncItemResult]:
+    """Decisions and notes, many to a transaction, each idempotent on its client_id; a
+    failure of the database itself fails the request, and the client sends it all again."""
+    results: list[SyncItemResult] = []
+    for first in range(0, len(ops), ITEMS_PER_TRANSACTION):
+        with ctx.db.write() as s:
+            results += [_item(s, cid, op) for cid, op in ops[first:first + ITEMS_PER_TRANSACTION]]
+    return results
 
 
 def _safeguard_events(
@@ -74,13 +91,15 @@ def sync(
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> SyncResponse:
     client = client_of(request)
-    results: list[SyncItemResult] = []
-    for d in body.decisions:
-        results.append(_one(ctx, str(d.client_id),
-                            lambda s, d=d: apply_decision(s, ctx, user, d, client)))  # type: ignore[misc]
-    for n in body.notes:
-        results.append(_one(ctx, str(n.client_id),
-                            lambda s, n=n: apply_note(s, ctx, user, n, client)))  # type: ignore[misc]
+    ops: list[ItemOp] = [
+        (str(d.client_id), functools.partial(apply_decision, ctx=ctx, user=user, d=d,
+                                             client=client))
+        for d in body.decisions
+    ]
+    ops += [(str(n.client_id), functools.partial(apply_note, ctx=ctx, user=user, note=n,
+                                                 client=client))
+            for n in body.notes]
+    results = _items(ctx, ops)
     if body.exposure_events or body.break_events:
         results.extend(_safeguard_events(ctx, user, body, client))
     return SyncResponse(results=results)

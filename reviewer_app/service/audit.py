@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from reviewer_app.service.models import AuditRow, table
 
-_AUDIT = table(AuditRow)
+_INSERT = insert(table(AuditRow))
 
 
 def record(
@@ -29,15 +29,10 @@ def record(
     client: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    # Through the connection: a Core insert, without the ORM's flush bookkeeping.
-    session.connection().execute(
-        insert(_AUDIT).values(
-            at=at,
-            actor=actor[:100],
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id[:100],
-            client=client[:300],
-            detail_json=json.dumps(detail or {}, default=str, sort_keys=True),
-        )
-    )
+    # A prebuilt Core insert through the connection: no statement to build, and no ORM
+    # flush bookkeeping, on every state change.
+    session.connection().execute(_INSERT, {
+        "at": at, "actor": actor[:100], "action": action, "subject_type": subject_type,
+        "subject_id": subject_id[:100], "client": client[:300],
+        "detail_json": json.dumps(detail or {}, default=str, sort_keys=True),
+    })

@@ -17,7 +17,7 @@ from typing import Annotated
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from reviewer_app.contract import LoginRequest, LogoutRequest, Me, RefreshRequest, TokenPair
@@ -199,22 +199,30 @@ def logout(
                          client=client_of(request))
 
 
-def authenticate(
-    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+# Built once: this runs on every request (columns, not entities, and no statement to build).
+_BEARER_LOOKUP = (
+    select(AccessToken.expires_at, AccessToken.revoked_at, AccessToken.family_id,
+           User.id, User.username, User.role, User.team, User.disabled)
+    .join(User, User.id == AccessToken.user_id)
+    .where(AccessToken.token_hash == bindparam("token_hash"))
+)
+
+
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> CurrentUser:
-    """The bearer-token dependency: 401 `token_expired` lets the client refresh and retry."""
+) -> str:
+    """The bearer token itself (async: no I/O here, so no hand-off to a worker thread)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "a bearer token is required")
-    with ctx.db.read() as s:
-        # Columns, not entities: this runs on every request, and the ORM's identity map
-        # would only add work.
-        row = s.execute(
-            select(AccessToken.expires_at, AccessToken.revoked_at, AccessToken.family_id,
-                   User.id, User.username, User.role, User.team, User.disabled)
-            .join(User, User.id == AccessToken.user_id)
-            .where(AccessToken.token_hash == token_hash(credentials.credentials))
-        ).first()
+    return credentials.credentials
+
+
+def user_for(ctx: ServiceContext, token: str) -> CurrentUser:
+    """Who holds this access token; 401 `token_expired` lets the client refresh and retry.
+    The busiest handlers (lease, decide, sync) call this from their own worker thread rather
+    than through `authenticate`, which FastAPI would run on a second one."""
+    with ctx.db.lookup() as conn:
+        row = conn.execute(_BEARER_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "unknown token")
     if row.revoked_at is not None or row.disabled:
@@ -223,6 +231,14 @@ def authenticate(
         raise ProblemError(401, ProblemCode.TOKEN_EXPIRED, "access token expired")
     return CurrentUser(id=row.id, username=row.username, role=Role(row.role), team=row.team,
                        family_id=row.family_id)
+
+
+def authenticate(
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    token: Annotated[str, Depends(bearer_token)],
+) -> CurrentUser:
+    """The bearer-token dependency of every authenticated route."""
+    return user_for(ctx, token)
 
 
 def require_role(*roles: Role) -> Callable[[CurrentUser], Awaitable[CurrentUser]]:

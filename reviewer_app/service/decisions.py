@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from reviewer_app.domain import (
     SyncStatus,
 )
 from reviewer_app.service import audit, idempotency
-from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.auth import CurrentUser, authenticate, bearer_token, user_for
 from reviewer_app.service.cases import may_read
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import (
@@ -50,8 +50,21 @@ def _lease_lost(detail: str) -> ProblemError:
 
 
 _CASES = table(CaseRow)
-_DECISIONS = table(DecisionRow)
-_HISTORY = table(HistoryRow)
+# The decision path's statements, built once (it runs for every decision, through both the
+# single endpoint and /v1/sync); values are bound at execution.
+_FIND_DECISION = (select(DecisionRow.user_id, DecisionRow.body_hash)
+                  .where(DecisionRow.client_id == bindparam("client_id")))
+_CASE_AND_LEASE_HOLDER = (
+    select(CaseRow.status, CaseRow.lease_id,
+           select(LeaseRow.user_id).where(LeaseRow.id == bindparam("lease_id"))
+           .scalar_subquery().label("lease_holder"))
+    .where(CaseRow.id == bindparam("case_id"))
+    .with_for_update(of=CaseRow)
+)
+_INSERT_DECISION = insert(table(DecisionRow))
+_MARK_DECIDED = (update(_CASES).where(_CASES.c.id == bindparam("case_id"))
+                 .values(status=CaseStatus.DECIDED.value, lease_expires_at=None))
+_INSERT_HISTORY = insert(table(HistoryRow))
 
 
 def apply_decision(
@@ -63,10 +76,7 @@ def apply_decision(
     conn = s.connection()
     body_hash = hashlib.sha256(d.model_dump_json().encode()).hexdigest()
     client_id = str(d.client_id)
-    existing = conn.execute(
-        select(DecisionRow.user_id, DecisionRow.body_hash)
-        .where(DecisionRow.client_id == client_id)
-    ).first()
+    existing = conn.execute(_FIND_DECISION, {"client_id": client_id}).first()
     if existing is not None:
         if existing.user_id != user.id or existing.body_hash != body_hash:
             raise ProblemError(409, ProblemCode.ALREADY_DECIDED,
@@ -75,11 +85,8 @@ def apply_decision(
     unknown = sorted(set(d.policy_refs) - POLICY_CODES)
     if unknown:
         raise ProblemError(422, ProblemCode.VALIDATION, f"unknown policy_refs: {unknown}")
-    lease_holder = select(LeaseRow.user_id).where(LeaseRow.id == d.lease_id).scalar_subquery()
-    case = conn.execute(
-        select(CaseRow.status, CaseRow.lease_id, lease_holder.label("lease_holder"))
-        .where(CaseRow.id == d.case_id).with_for_update(of=CaseRow)
-    ).first()
+    case = conn.execute(_CASE_AND_LEASE_HOLDER,
+                        {"case_id": d.case_id, "lease_id": d.lease_id}).first()
     if case is None:
         raise ProblemError(404, ProblemCode.NOT_FOUND, "no such case")
     if case.status == CaseStatus.DECIDED.value:
@@ -89,18 +96,18 @@ def apply_decision(
     if case.lease_id != d.lease_id:
         raise _lease_lost("the lease expired and the case went to someone else")
     now = ctx.now()
-    conn.execute(insert(_DECISIONS).values(
-        client_id=client_id, case_id=d.case_id, lease_id=d.lease_id, user_id=user.id,
-        action=d.action.value, policy_refs=json.dumps(list(d.policy_refs)), reason=d.reason,
-        escalate_to=d.escalate_to.value if d.escalate_to else None,
-        reply_template=d.reply_template, decided_at=d.decided_at, received_at=now,
-        handle_ms=d.handle_ms, body_hash=body_hash,
-    ))
-    conn.execute(update(_CASES).where(_CASES.c.id == d.case_id)
-                 .values(status=CaseStatus.DECIDED.value, lease_expires_at=None))
-    conn.execute(insert(_HISTORY).values(
-        case_id=d.case_id, at=d.decided_at, kind="decision", actor=user.username,
-        action=d.action.value, body=d.reason))
+    conn.execute(_INSERT_DECISION, {
+        "client_id": client_id, "case_id": d.case_id, "lease_id": d.lease_id,
+        "user_id": user.id, "action": d.action.value,
+        "policy_refs": json.dumps(list(d.policy_refs)), "reason": d.reason,
+        "escalate_to": d.escalate_to.value if d.escalate_to else None,
+        "reply_template": d.reply_template, "decided_at": d.decided_at, "received_at": now,
+        "handle_ms": d.handle_ms, "body_hash": body_hash,
+    })
+    conn.execute(_MARK_DECIDED, {"case_id": d.case_id})
+    conn.execute(_INSERT_HISTORY, {
+        "case_id": d.case_id, "at": d.decided_at, "kind": "decision", "actor": user.username,
+        "action": d.action.value, "body": d.reason})
     audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
                  subject_id=d.case_id, client=client,
                  detail={"client_id": client_id, "action": d.action.value,
@@ -176,11 +183,12 @@ def post_decision(
     case_id: Annotated[Identifier, Path()],
     decision: Decision,
     request: Request,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    token: Annotated[str, Depends(bearer_token)],
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None,
 ) -> Response:
     """201 when applied, 200 when this client_id was already applied (e.g. through /sync)."""
+    user = user_for(ctx, token)  # in this thread: one worker hand-off per decision, not two
     key = idempotency.require_key(idempotency_key)
     _key_matches(key, decision.client_id)
     if decision.case_id != case_id:

@@ -12,16 +12,16 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from reviewer_app.contract import Lease, LeaseRequest
 from reviewer_app.domain import CaseStatus, CaseSummary, Identifier, ProblemCode
 from reviewer_app.service import audit, safeguard_state
-from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.auth import CurrentUser, authenticate, bearer_token, user_for
 from reviewer_app.service.cases import SUMMARY_COLUMNS, summary_of
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
-from reviewer_app.service.models import CaseRow, LeaseRow, table
+from reviewer_app.service.models import CaseRow, LeaseRow, UTCDateTime, table
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError
 from safeguards import refusal
@@ -30,17 +30,20 @@ router = APIRouter()
 
 
 _CASES = table(CaseRow)
-_LEASES = table(LeaseRow)
+# Built once: every lease runs these.
+_RECLAIM = (update(_CASES)
+            .where(_CASES.c.status == CaseStatus.LEASED.value,
+                   _CASES.c.lease_expires_at <= bindparam("now", type_=UTCDateTime))
+            .values(status=CaseStatus.QUEUED.value))
+_MARK_LEASED = (update(_CASES).where(_CASES.c.id.in_(bindparam("ids", expanding=True)))
+                .values(status=CaseStatus.LEASED.value))
+_INSERT_LEASE = insert(table(LeaseRow))
 
 
 def reclaim_expired(session: Session, ctx: ServiceContext) -> None:
     """Expired leases give their cases back to the queue. The old lease id stays on the case
     until someone else leases it, so a late decision is still accepted until then."""
-    session.connection().execute(
-        update(_CASES)
-        .where(_CASES.c.status == CaseStatus.LEASED.value, _CASES.c.lease_expires_at <= ctx.now())
-        .values(status=CaseStatus.QUEUED.value)
-    )
+    session.connection().execute(_RECLAIM, {"now": ctx.now()})
 
 
 def take_cases(
@@ -62,11 +65,8 @@ def take_cases(
     conn = session.connection()
     rows = conn.execute(q).all()
     if rows:
-        conn.execute(
-            update(_CASES).where(_CASES.c.id.in_([r.id for r in rows]))
-            .values(status=CaseStatus.LEASED.value, lease_id=lease_id, leased_by=user.id,
-                    lease_expires_at=expires)
-        )
+        conn.execute(_MARK_LEASED, {"ids": [r.id for r in rows], "lease_id": lease_id,
+                                    "leased_by": user.id, "lease_expires_at": expires})
     return [summary_of(r) for r in rows]
 
 
@@ -74,11 +74,12 @@ def take_cases(
 def create_lease(
     body: LeaseRequest,
     request: Request,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    token: Annotated[str, Depends(bearer_token)],
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
-) -> Lease:
+) -> Response:
     """423 with Retry-After while the reviewer is on a break or over a cap; otherwise the
     most urgent cases outside the categories the reviewer is capped for."""
+    user = user_for(ctx, token)  # in this thread: one worker hand-off per lease, not two
     lease_id = "L" + secrets.token_hex(12)
     refused = None
     with ctx.db.write() as s:
@@ -102,8 +103,9 @@ def create_lease(
                 sg.scheduler.set_idle(False)
             safeguard_state.save(s, ctx, user, sg)
             if taken:  # an empty queue changes nothing: no lease to keep, nothing to audit
-                s.connection().execute(insert(_LEASES).values(
-                    id=lease_id, user_id=user.id, created_at=now, expires_at=expires))
+                s.connection().execute(_INSERT_LEASE, {
+                    "id": lease_id, "user_id": user.id, "created_at": now,
+                    "expires_at": expires})
                 audit.record(s, at=now, actor=user.username, action="lease",
                              subject_type="lease", subject_id=lease_id,
                              client=client_of(request),
@@ -112,7 +114,8 @@ def create_lease(
     if refused is not None:
         raise ProblemError(423, ProblemCode(refused.code), refused.detail,
                            retry_after_s=refused.retry_after_seconds)
-    return lease
+    # Serialised here, as the model it was built as; FastAPI would validate it once more.
+    return Response(lease.model_dump_json(), status_code=201, media_type="application/json")
 
 
 def _own_lease(session: Session, user: CurrentUser, lease_id: str) -> LeaseRow:

@@ -12,8 +12,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, insert, select, type_coerce, update
+from sqlalchemy import Integer, Select, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,10 +75,12 @@ def team_policy(s: Session, team: str) -> tuple[ExposurePolicy, TeamPolicyRow | 
     return _parse(row.policy_json), row
 
 
+_POLICY_JSON = select(TeamPolicyRow.policy_json).where(TeamPolicyRow.team == bindparam("team"))
+
+
 def _team_policy_only(s: Session, team: str) -> ExposurePolicy:
     """The policy alone, as one indexed column read (every lease and sync asks for it)."""
-    policy_json = s.connection().scalar(
-        select(TeamPolicyRow.policy_json).where(TeamPolicyRow.team == team))
+    policy_json = s.connection().scalar(_POLICY_JSON, {"team": team})
     return default_policy() if policy_json is None else _parse(policy_json)
 
 
@@ -97,13 +100,8 @@ class Safeguards:
         return gate(self.policy, self.ledger, self.scheduler)
 
 
-def _idle_since(
-    s: Session, ctx: ServiceContext, user_id: int, saved_at: datetime
-) -> datetime | None:
-    """None while the reviewer holds a live lease; otherwise when they last stopped holding
-    cases (their last decision, or the end of their last lease, released or expired), never
-    before the state was saved. One statement: this runs on every lease."""
-    now = ctx.now()
+def _idle_query() -> Select[tuple[Any, Any, Any]]:
+    user_id, now = bindparam("user_id", type_=Integer), bindparam("now", type_=UTCDateTime)
     held = (select(CaseRow.id)
             .where(CaseRow.leased_by == user_id, CaseRow.status == CaseStatus.LEASED.value,
                    CaseRow.lease_expires_at > now)
@@ -114,11 +112,22 @@ def _idle_since(
                                            type_=UTCDateTime))
                       .where(LeaseRow.user_id == user_id)
                       .order_by(LeaseRow.created_at.desc()).limit(1).scalar_subquery())
-    row = s.connection().execute(select(
-        held.label("held"),
-        type_coerce(last_decision, UTCDateTime).label("last_decision"),
-        type_coerce(last_lease_end, UTCDateTime).label("last_lease_end"),
-    )).one()
+    return select(held.label("held"),
+                  type_coerce(last_decision, UTCDateTime).label("last_decision"),
+                  type_coerce(last_lease_end, UTCDateTime).label("last_lease_end"))
+
+
+_IDLE = _idle_query()
+
+
+def _idle_since(
+    s: Session, ctx: ServiceContext, user_id: int, saved_at: datetime
+) -> datetime | None:
+    """None while the reviewer holds a live lease; otherwise when they last stopped holding
+    cases (their last decision, or the end of their last lease, released or expired), never
+    before the state was saved. One statement: this runs on every lease."""
+    now = ctx.now()
+    row = s.connection().execute(_IDLE, {"user_id": user_id, "now": now}).one()
     if row.held is not None:
         return None
     candidates = [saved_at]
@@ -130,6 +139,11 @@ def _idle_since(
 
 
 _STATE = table(SafeguardStateRow)
+_STATE_READ = (select(_STATE.c.ledger_json, _STATE.c.scheduler_json)
+               .where(_STATE.c.user_id == bindparam("user_id")))
+_STATE_FOR_UPDATE = _STATE_READ.with_for_update()
+_STATE_UPDATE = update(_STATE).where(_STATE.c.user_id == bindparam("uid"))
+_STATE_INSERT = insert(_STATE)
 
 
 def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = True) -> Safeguards:
@@ -138,11 +152,8 @@ def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = Tru
     now = ctx.now()
     clock = ServiceTime(now)
     conn = s.connection()
-    query = select(_STATE.c.ledger_json, _STATE.c.scheduler_json).where(
-        _STATE.c.user_id == user.id)
-    if lock:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _STATE_FOR_UPDATE if lock else _STATE_READ
+    row = conn.execute(query, {"user_id": user.id}).first()
     if row is None:
         ledger = ExposureLedger(policy.service_day_utc_offset_minutes)
         scheduler = BreakScheduler(policy.breaks, clock)
@@ -151,7 +162,7 @@ def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = Tru
             return Safeguards(policy, ledger, scheduler, clock, stored=False)
         # First write for this reviewer: create the row race-free, then lock it.
         _insert_if_missing(s, user.id, ledger, scheduler, now)
-        row = conn.execute(query).first()
+        row = conn.execute(query, {"user_id": user.id}).first()
         assert row is not None
     ledger = ExposureLedger.from_state(json.loads(row.ledger_json))
     state = json.loads(row.scheduler_json)
@@ -185,8 +196,7 @@ def save(s: Session, ctx: ServiceContext, user: CurrentUser, sg: Safeguards) -> 
                                            default=str),
               "updated_at": ctx.now()}
     if sg.stored:
-        s.connection().execute(
-            update(_STATE).where(_STATE.c.user_id == user.id).values(**values))
+        s.connection().execute(_STATE_UPDATE, {"uid": user.id, **values})
     else:
-        s.connection().execute(insert(_STATE).values(user_id=user.id, **values))
+        s.connection().execute(_STATE_INSERT, {"user_id": user.id, **values})
         sg.stored = True

@@ -1,10 +1,12 @@
 """Review service throughput: lease+decide operations per second and latency percentiles, on
 SQLite with one process and on PostgreSQL with one and two processes (same run, same load).
 
-One operation = lease one case + decide it (two HTTP calls); one more figure leases five
-cases at a time, as the desktop client does, and counts decisions per second. Clients are
-threads in this process, so on a 2-core machine they compete with the service for CPU: the
-figures are for comparing configurations, not a capacity promise.
+One operation = lease one case + decide it (two HTTP calls). Two more figures count decisions
+per second the way clients really send them: the desktop client leases five cases and syncs
+each decision through /v1/sync as it is made; a client catching up after an outage (or a
+bulk tool) leases ten and sends them in one /v1/sync batch. Clients are threads in this
+process, so on a 2-core machine they compete with the service for CPU: the figures are for
+comparing configurations, not a capacity promise.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.bench.run_all import Figure
 from tests.helpers.postgres import find_pg_bin, free_port, postgres_cluster
@@ -30,29 +34,57 @@ def _prepare(db_url: str) -> list[tuple[str, str]]:
         db_url, CLIENTS, CLIENTS * (OPS_PER_CLIENT + WARMUP_OPS + 10), prefix="bench")
 
 
-def _client(url: str, user: tuple[str, str], batch: int) -> list[float]:
-    """Leases `batch` cases at a time and decides them; one latency per decided case
-    (its share of the lease call plus its decision)."""
+@dataclass(frozen=True)
+class Pattern:
+    """How a client leases and sends its decisions."""
+
+    lease_size: int
+    via_sync: bool  # decisions through POST /v1/sync (else POST /cases/{id}/decisions)
+    sync_batch: int = 1
+
+
+SINGLE = Pattern(lease_size=1, via_sync=False)
+DESKTOP = Pattern(lease_size=5, via_sync=True)
+CATCH_UP = Pattern(lease_size=10, via_sync=True, sync_batch=10)
+
+
+def _send(api: Api, lease: dict[str, Any], cases: list[dict[str, Any]], pattern: Pattern) -> None:
+    if not pattern.via_sync:
+        (case,) = cases
+        resp = api.decide(case["id"], lease["lease_id"], action="keep")
+        assert resp.status_code == 201, resp.text
+        return
+    resp = api.sync([Api.decision_body(c["id"], lease["lease_id"], action="keep")
+                     for c in cases])
+    assert resp.status_code == 200, resp.text
+    assert all(r["status"] == "applied" for r in resp.json()["results"]), resp.text
+
+
+def _client(url: str, user: tuple[str, str], pattern: Pattern) -> list[float]:
+    """Leases and decides as `pattern` says; one latency per decided case: its share of the
+    lease call plus its share of the call that carried its decision."""
     api = Api(url)
     assert api.login(*user).status_code == 200
     latencies: list[float] = []
     done = 0
     while done < WARMUP_OPS + OPS_PER_CLIENT:
         started = time.perf_counter()
-        lease = api.lease(batch).json()
+        lease = api.lease(pattern.lease_size).json()
         lease_share = (time.perf_counter() - started) / max(1, len(lease["cases"]))
-        for case in lease["cases"]:
+        step = 1 if not pattern.via_sync else pattern.sync_batch
+        for first in range(0, len(lease["cases"]), step):
+            cases = lease["cases"][first:first + step]
             t0 = time.perf_counter()
-            resp = api.decide(case["id"], lease["lease_id"], action="keep")
-            assert resp.status_code == 201, resp.text
+            _send(api, lease, cases, pattern)
+            share = (time.perf_counter() - t0) / len(cases)
             if done >= WARMUP_OPS:
-                latencies.append(lease_share + time.perf_counter() - t0)
-            done += 1
+                latencies += [lease_share + share] * len(cases)
+            done += len(cases)
     return latencies
 
 
 def _measure(db_url: str, processes: int, workdir: Path,
-             batch: int = 1) -> tuple[float, float, float]:
+             pattern: Pattern = SINGLE) -> tuple[float, float, float]:
     """(decided cases/s, p50 ms, p99 ms) for `processes` service instances on `db_url`."""
     users = _prepare(db_url)
     procs = [ServiceProcess(db_url=db_url, port=free_port(), log_path=workdir / f"svc{i}.log")
@@ -62,7 +94,7 @@ def _measure(db_url: str, processes: int, workdir: Path,
             p.start()
         with ThreadPoolExecutor(CLIENTS) as pool:
             started = time.perf_counter()
-            futures = [pool.submit(_client, procs[i % processes].url, users[i], batch)
+            futures = [pool.submit(_client, procs[i % processes].url, users[i], pattern)
                        for i in range(CLIENTS)]
             latencies = [lat for f in futures for lat in f.result()]
             elapsed = time.perf_counter() - started
@@ -70,9 +102,9 @@ def _measure(db_url: str, processes: int, workdir: Path,
         for p in procs:
             p.stop()
     latencies.sort()
-    total_ops = CLIENTS * (OPS_PER_CLIENT + WARMUP_OPS)
+    decided = len(latencies) + CLIENTS * WARMUP_OPS
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return total_ops / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+    return decided / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
 def _figures(label: str, result: tuple[float, float, float]) -> list[Figure]:
@@ -84,15 +116,24 @@ def _figures(label: str, result: tuple[float, float, float]) -> list[Figure]:
     ]
 
 
+def _decisions_per_s(label: str, result: tuple[float, float, float]) -> list[Figure]:
+    rate, p50, p99 = result
+    return [Figure("service", f"{label}: decisions/s", rate, "dec/s",
+                   f"p50 {p50:.1f} ms, p99 {p99:.1f} ms per decision")]
+
+
 def run() -> list[Figure]:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         work = Path(tmp)
         sqlite = _measure(f"sqlite:///{work / 'bench.db'}", 1, work)
         figures += _figures("SQLite, 1 process", sqlite)
-        batched = _measure(f"sqlite:///{work / 'bench-batch.db'}", 1, work, batch=5)
-        figures.append(Figure("service", "SQLite, 1 process: decisions/s, leases of 5 cases",
-                              batched[0], "dec/s", f"{CLIENTS} clients"))
+        figures += _decisions_per_s(
+            "SQLite, 1 process, desktop (lease 5, sync each)",
+            _measure(f"sqlite:///{work / 'bench-desktop.db'}", 1, work, DESKTOP))
+        figures += _decisions_per_s(
+            "SQLite, 1 process, catch-up (lease 10, sync 10)",
+            _measure(f"sqlite:///{work / 'bench-catch-up.db'}", 1, work, CATCH_UP))
         if find_pg_bin() is None:
             figures.append(Figure("service", "PostgreSQL figures", 0.0, "-",
                                   "skipped: PostgreSQL server binaries not found"))
@@ -100,10 +141,13 @@ def run() -> list[Figure]:
         with postgres_cluster() as pg:
             one = _measure(pg.create_database("bench1"), 1, work)
             two = _measure(pg.create_database("bench2"), 2, work)
+            two_catch_up = _measure(pg.create_database("bench3"), 2, work, CATCH_UP)
         figures += _figures("PostgreSQL, 1 process", one)
         figures += _figures("PostgreSQL, 2 processes", two)
         figures.append(Figure("service", "PostgreSQL ops/s, 2 processes / 1 process",
                               two[0] / one[0], "ratio", "same load, same run"))
         figures.append(Figure("service", "PostgreSQL 1 process / SQLite 1 process ops/s",
                               one[0] / sqlite[0], "ratio"))
+        figures += _decisions_per_s("PostgreSQL, 2 processes, catch-up (lease 10, sync 10)",
+                                    two_catch_up)
     return figures

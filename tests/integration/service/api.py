@@ -40,12 +40,22 @@ class Api:
     def lease(self, max_cases: int = 5, **extra: Any) -> requests.Response:
         return self.call("POST", "/leases", json={"max_cases": max_cases, **extra})
 
+    @staticmethod
+    def decision_body(case_id: str, lease_id: str, *, action: str = "remove",
+                      client_id: str | None = None, **extra: Any) -> dict[str, Any]:
+        return {"client_id": client_id or str(uuid.uuid4()), "case_id": case_id,
+                "lease_id": lease_id, "action": action, "policy_refs": ["CS-VIO-1"],
+                "reason": "test", "decided_at": datetime.now(UTC).isoformat(),
+                "handle_ms": 1500, **extra}
+
+    def sync(self, decisions: list[dict[str, Any]]) -> requests.Response:
+        return self.call("POST", "/sync", json={"decisions": decisions})
+
     def decide(self, case_id: str, lease_id: str, *, action: str = "remove",
                client_id: str | None = None, key: str | None = "same",
                **extra: Any) -> requests.Response:
-        cid = client_id or str(uuid.uuid4())
-        body = {"client_id": cid, "case_id": case_id, "lease_id": lease_id, "action": action,
-                "policy_refs": ["CS-VIO-1"], "reason": "test",
-                "decided_at": datetime.now(UTC).isoformat(), "handle_ms": 1500, **extra}
+        body = self.decision_body(case_id, lease_id, action=action, client_id=client_id,
+                                  **extra)
+        cid = body["client_id"]
         headers = {} if key is None else {IDEMPOTENCY_HEADER: cid if key == "same" else key}
         return self.call("POST", f"/cases/{case_id}/decisions", json=body, headers=headers)

@@ -35,9 +35,11 @@ STREAMS = 2
 DEADLINE_S = 240.0
 """A reviewer stream stops by itself after this long; the assertions then say what fell short
 (a test that hangs would hold CI until its limit instead)."""
-SPARE_CASES = 1_000
+SPARE_CASES = 4_000
 """A kill between the service granting a lease and the local commit strands up to 5 cases
-until the lease expires; spare cases keep the run going meanwhile."""
+until the lease expires, and a reviewer goes on deciding between its target and the kill
+(more of them, the faster the service answers); spare cases keep the queue from running dry
+before the kills are done."""
 ACK = re.compile(r"^ACK ([0-9a-f-]{36}) (\S+)$")
 
 

@@ -5,11 +5,10 @@ Specialists read the cases they hold (or held) a lease on; leads and admins read
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from reviewer_app.domain import (
@@ -39,32 +38,12 @@ from reviewer_app.service.problems import ProblemError
 router = APIRouter()
 
 
-class _SummaryFields(Protocol):
-    """A case row, ORM (`CaseRow`) or Core (a row of `SUMMARY_COLUMNS`)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def policy_area(self) -> str: ...
-    @property
-    def harm_category(self) -> str: ...
-    @property
-    def severity(self) -> int: ...
-    @property
-    def priority(self) -> int: ...
-    @property
-    def received_at(self) -> datetime: ...
-    @property
-    def sla_due_at(self) -> datetime: ...
-
-
 SUMMARY_COLUMNS = (CaseRow.id, CaseRow.source, CaseRow.policy_area, CaseRow.harm_category,
                    CaseRow.severity, CaseRow.priority, CaseRow.received_at, CaseRow.sla_due_at)
 
 
-def summary_of(row: _SummaryFields) -> CaseSummary:
+def summary_of(row: CaseRow | Row[*tuple[Any, ...]]) -> CaseSummary:
+    """From an ORM row or a Core row of `SUMMARY_COLUMNS`."""
     return CaseSummary(
         id=row.id, source=Source(row.source), policy_area=PolicyArea(row.policy_area),
         harm_category=HarmCategory(row.harm_category), severity=Severity(row.severity),

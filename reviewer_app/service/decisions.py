@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ from reviewer_app.service.models import (
     NoteRow,
     table,
 )
-from reviewer_app.service.openapi import problems
+from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.problems import ProblemError, problem_response
 
 router = APIRouter()
@@ -142,7 +142,7 @@ def apply_note(
 
 def keyed_write(
     ctx: ServiceContext, user: CurrentUser, key: str, fingerprint: str,
-    op: Callable[[Session], JSONResponse],
+    op: Callable[[Session], Response],
 ) -> Response:
     """Runs `op` at most once per (user, key) and stores its answer (success or problem) in
     the same transaction, for replays."""
@@ -196,12 +196,11 @@ def post_decision(
     fingerprint = idempotency.request_fingerprint(
         "POST", request.url.path, decision.model_dump(mode="json"))
 
-    def op(s: Session) -> JSONResponse:
+    def op(s: Session) -> Response:
         status = apply_decision(s, ctx, user, decision, client_of(request))
         body = DecisionAccepted(client_id=str(decision.client_id), case_id=case_id,
                                 status=status)
-        return JSONResponse(body.model_dump(mode="json"),
-                            status_code=201 if status is SyncStatus.APPLIED else 200)
+        return model_reply(body, 201 if status is SyncStatus.APPLIED else 200)
 
     return keyed_write(ctx, user, key, fingerprint, op)
 
@@ -226,10 +225,9 @@ def post_note(
     fingerprint = idempotency.request_fingerprint(
         "POST", request.url.path, body.model_dump(mode="json"))
 
-    def op(s: Session) -> JSONResponse:
+    def op(s: Session) -> Response:
         status = apply_note(s, ctx, user, note, client_of(request))
         out = NoteAccepted(client_id=str(body.client_id), case_id=case_id, status=status)
-        return JSONResponse(out.model_dump(mode="json"),
-                            status_code=201 if status is SyncStatus.APPLIED else 200)
+        return model_reply(out, 201 if status is SyncStatus.APPLIED else 200)
 
     return keyed_write(ctx, user, key, fingerprint, op)

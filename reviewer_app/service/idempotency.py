@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
@@ -118,7 +118,7 @@ def _claim_in(
     return Claim(user_id, key, fingerprint, exists=True)
 
 
-def store(s: Session, ctx: ServiceContext, claim: Claim, response: JSONResponse) -> None:
+def store(s: Session, ctx: ServiceContext, claim: Claim, response: Response) -> None:
     """Records the result in the same transaction as the write it belongs to."""
     now = ctx.now()
     values = {"request_hash": claim.fingerprint, "state": "done",

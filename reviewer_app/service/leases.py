@@ -22,7 +22,7 @@ from reviewer_app.service.auth import CurrentUser, authenticate, bearer_token, u
 from reviewer_app.service.cases import SUMMARY_COLUMNS, summary_of
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import CaseRow, LeaseRow, UTCDateTime, table
-from reviewer_app.service.openapi import problems
+from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.problems import ProblemError
 from safeguards import refusal
 
@@ -114,8 +114,7 @@ def create_lease(
     if refused is not None:
         raise ProblemError(423, ProblemCode(refused.code), refused.detail,
                            retry_after_s=refused.retry_after_seconds)
-    # Serialised here, as the model it was built as; FastAPI would validate it once more.
-    return Response(lease.model_dump_json(), status_code=201, media_type="application/json")
+    return model_reply(lease, 201)
 
 
 def _own_lease(session: Session, user: CurrentUser, lease_id: str) -> LeaseRow:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from reviewer_app.contract import PROBLEM_CONTENT_TYPE, Problem
 
@@ -22,6 +23,14 @@ invalid body, database unavailable."""
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: the extra problem statuses it can answer with."""
     return {status: {"model": Problem, "description": "problem details"} for status in statuses}
+
+
+def model_reply(model: BaseModel, status_code: int = 200) -> Response:
+    """A reply built from its contract model and serialised once. Returning the model would
+    have FastAPI validate it again against `response_model`, which the route still declares
+    for the OpenAPI document."""
+    return Response(model.model_dump_json(), status_code=status_code,
+                    media_type="application/json")
 
 
 def install_openapi(app: FastAPI) -> None:

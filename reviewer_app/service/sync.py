@@ -20,7 +20,7 @@ from reviewer_app.service import exposure_events
 from reviewer_app.service.auth import CurrentUser, bearer_token, user_for
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.decisions import apply_decision, apply_note
-from reviewer_app.service.openapi import problems
+from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.problems import ProblemError, make_problem
 
 router = APIRouter()
@@ -103,6 +103,4 @@ def sync(
     results = _items(ctx, ops)
     if body.exposure_events or body.break_events:
         results.extend(_safeguard_events(ctx, user, body, client))
-    # Serialised here, as the model it was built as; FastAPI would validate it once more.
-    return Response(SyncResponse(results=results).model_dump_json(),
-                    media_type="application/json")
+    return model_reply(SyncResponse(results=results))

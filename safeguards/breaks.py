@@ -171,18 +171,50 @@ class BreakScheduler:
 
     def observe(self, event: ExposureEvent) -> bool:
         """A micro-break after a reveal at or above the policy's severity; True if started.
-        Events older than a micro-break (synced late) start none: that rest is in the past."""
+        The break begins when the reveal ended (`event.at`), so a report that arrives late
+        (the service hears of it after the sync) ends at the same moment on both sides;
+        one older than a micro-break starts none: that rest is in the past."""
         rules = self._rules
+        age = max(0.0, (self._clock.now() - event.at).total_seconds())
         if (
             event.kind is not ExposureKind.REVEALED
             or event.severity < rules.micro_break_from_severity
             or rules.micro_break_seconds <= 0
-            or self._clock.now() - event.at > timedelta(seconds=rules.micro_break_seconds)
+            or age >= rules.micro_break_seconds
         ):
             return False
         self.update()
-        self._start(ReviewerState.MICRO_BREAK, rules.micro_break_seconds)
+        self._start(ReviewerState.MICRO_BREAK, rules.micro_break_seconds, age=age)
         return True
+
+    def impose(self, state: ReviewerState, started_at: datetime, until: datetime) -> bool:
+        """The authority (the service) says an enforced break runs from `started_at` until
+        `until`, in the time this scheduler's clock reads: start it, or make the break
+        running here last at least that long. Never ends or shortens a break. True if this
+        changed anything."""
+        if state not in _RANK:
+            raise ValueError(f"{state} is not an enforced break")
+        now = self._clock.now()
+        if until <= now:
+            return False
+        self.update()
+        started_at = min(started_at, now)
+        before = self._break_end()
+        self._start(state, (until - started_at).total_seconds(),
+                    age=(now - started_at).total_seconds())
+        return self._break_end() != before
+
+    def raise_work(self, seconds: float) -> None:
+        """The authority counted more work since the last full break than this side did:
+        take the larger, so the scheduled break comes no later than the service's."""
+        self.update()
+        if self._break is None and seconds > self._work:
+            self._work = seconds
+            self.update()
+
+    def _break_end(self) -> tuple[ReviewerState, float] | None:
+        b = self._break
+        return None if b is None else (b.state, b.started_mono + b.length)
 
     def start_self_break(self) -> None:
         """The reviewer chose to rest; no effect during a break already running."""
@@ -254,16 +286,24 @@ class BreakScheduler:
         events, self._pending = self._pending, []
         return events
 
-    def _start(self, state: ReviewerState, length: float) -> None:
-        mono = self._clock.monotonic()
+    def _start(self, state: ReviewerState, length: float, *, age: float = 0.0) -> None:
+        """An enforced break of `length` seconds that began `age` seconds ago; one already
+        running is lengthened (and moved to the earlier start) rather than replaced."""
+        now_mono = self._clock.monotonic()
+        start_mono = now_mono - age
         b = self._break
         if b is not None and not b.enforced:
-            self._finish(b, mono - b.started_mono)
+            self._finish(b, now_mono - b.started_mono)
             b = None
         if b is None:
-            self._break = _Break(state, mono, self._clock.now(), float(length), True)
+            self._break = _Break(state, start_mono, self._clock.now() - timedelta(seconds=age),
+                                 float(length), True)
             return
-        b.length = max(b.length, mono - b.started_mono + length)
+        end = max(b.started_mono + b.length, start_mono + length)
+        if start_mono < b.started_mono:
+            b.started_at -= timedelta(seconds=b.started_mono - start_mono)
+            b.started_mono = start_mono
+        b.length = end - b.started_mono
         if _RANK[state] > _RANK[b.state]:
             b.state = state
 

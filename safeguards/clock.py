@@ -35,26 +35,47 @@ class SystemClock:
 
 
 class ServiceClock:
-    """Service time derived from one anchor plus monotonic elapsed time.
+    """Service time derived from an anchor plus monotonic elapsed time.
 
-    The local wall clock is read never: `now()` is the last service time we were told
-    (`anchor`) plus how far the monotonic clock has moved since. `resync` takes a fresh
-    service time (e.g. from the service's `Date` header)."""
+    The local wall clock never moves it: `now()` is the last service time we were told plus
+    how far the monotonic clock has moved since. `resync` offers a fresh service time (e.g.
+    each reply's `Date` header): it re-anchors only when the two differ by more than
+    `tolerance_s` (a `Date` has whole seconds), so `now()` does not jitter. Until the first
+    anchor, `now()` falls back to the base clock's wall time and `anchored` is False; the
+    client anchors on the service's first reply (sign-in), before any event can happen.
+    Safe to share between threads (the anchor is replaced as one tuple)."""
 
-    def __init__(self, base: Clock, anchor: datetime) -> None:
+    def __init__(self, base: Clock, anchor: datetime | None = None, *,
+                 tolerance_s: float = 2.0) -> None:
         self._base = base
-        self._anchor = _aware_utc(anchor)
-        self._anchor_mono = base.monotonic()
+        self._tolerance_s = tolerance_s
+        self._anchor: tuple[datetime, float] | None = None
+        if anchor is not None:
+            self._anchor = (_aware_utc(anchor), base.monotonic())
 
-    def resync(self, service_now: datetime) -> None:
-        self._anchor = _aware_utc(service_now)
-        self._anchor_mono = self._base.monotonic()
+    @property
+    def anchored(self) -> bool:
+        return self._anchor is not None
+
+    def resync(self, service_now: datetime) -> bool:
+        """Take the service's time; True if the clock was re-anchored."""
+        service_now = _aware_utc(service_now)
+        if self._anchor is not None:
+            drift = abs((service_now - self.now()).total_seconds())
+            if drift <= self._tolerance_s:
+                return False
+        self._anchor = (service_now, self._base.monotonic())
+        return True
 
     def monotonic(self) -> float:
         return self._base.monotonic()
 
     def now(self) -> datetime:
-        return self._anchor + timedelta(seconds=self._base.monotonic() - self._anchor_mono)
+        anchor = self._anchor
+        if anchor is None:
+            return self._base.now()
+        when, mono = anchor
+        return when + timedelta(seconds=self._base.monotonic() - mono)
 
 
 class ManualClock:

@@ -159,13 +159,31 @@ class ExposureLedger:
     def _in_hour(self, minute: int) -> bool:
         return self._hw is None or minute > self._hw - HOUR_MINUTES
 
-    def _add_bucket(self, minute: int, key: Key, vec: Vector) -> None:
+    def mark_seen(self, client_id: uuid.UUID, at: datetime) -> bool:
+        """Remember an event id without counting it: its exposure is already counted under
+        another id (the service's own evidence of the same showing), so a later record of
+        this id, here or in a ledger rebuilt from this one's state, is a duplicate."""
+        ident = client_id.int
+        minute = minute_of(at)
+        if ident in self._seen or (
+                self._hw is not None and minute < self._hw - RETENTION_MINUTES):
+            return False
+        self._seen.add(ident)
+        self._ids.setdefault(minute, []).append(ident)
+        self._bucket(minute)
+        return True
+
+    def _bucket(self, minute: int) -> dict[Key, Vector]:
         bucket = self._minutes.get(minute)
         if bucket is None:
             bucket = self._minutes[minute] = {}
             heapq.heappush(self._retained, minute)
             if self._in_hour(minute):
                 heapq.heappush(self._hour_heap, minute)
+        return bucket
+
+    def _add_bucket(self, minute: int, key: Key, vec: Vector) -> None:
+        bucket = self._bucket(minute)
         _add(bucket, key, vec)
         if self._in_hour(minute):
             _add(self._hour, key, vec)

@@ -61,7 +61,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title or "Reviewer workstation")
         self.queue = QueuePanel(self)
         self.queue.model.decided = flow.decided  # one set, owned by the flow
+        self.queue.model.now = flow.session.clock.now  # SLA times are service times
         self.case_view = CaseView(self)
+        self.case_view.now = flow.session.clock.now
         self.viewer = self.case_view.viewer
         self.decision_bar = DecisionBar(self)
 

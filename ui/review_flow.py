@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QSize, QTimer, Signal
@@ -42,10 +41,6 @@ class SyncState:
     last_error: str
     retry_in_s: float
     problems: list[Conflict] = field(default_factory=list)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ReviewFlow(QObject):
@@ -312,7 +307,8 @@ class ReviewFlow(QObject):
         event = ExposureEvent(
             client_id=new_client_id(), case_id=entry.case.id, media_id=entry.media.id,
             harm_category=entry.case.harm_category, severity=entry.case.severity,
-            kind=ExposureKind(kind), duration_ms=max(0, duration_ms), at=_now(),
+            kind=ExposureKind(kind), duration_ms=max(0, duration_ms),
+            at=self.session.clock.now(),
         )
         self._run(lambda: self.session.record_exposure(event))
         self.sig_exposure.emit(event)

@@ -9,7 +9,6 @@ cannot be read, the shipped standard profile applies, so the safeguards are neve
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -21,8 +20,6 @@ from safeguards import (
     ExposureLedger,
     ExposurePolicy,
     PersonalSettings,
-    ServiceClock,
-    SystemClock,
     Verdict,
     gate,
     load_profile,
@@ -50,9 +47,8 @@ class WellnessMonitor(QObject):
         self.workers = workers
         self.policy = policy or load_profile("standard")
         self.personal = personal
-        # Until the service has answered, the machine's clock is the best anchor there is;
-        # `resync_clock` moves it to service time, and the service enforces on its own clock.
-        self.clock: Clock = clock or ServiceClock(SystemClock(), anchor=datetime.now(UTC))
+        # Service time: the session's clock, kept on the service's replies' `Date`.
+        self.clock: Clock = clock or session.clock
         self.ledger = ExposureLedger(self.policy.service_day_utc_offset_minutes)
         self.scheduler = BreakScheduler(self.policy.breaks, self.clock)
         self.next_case: tuple[HarmCategory, Severity] | None = None
@@ -60,19 +56,14 @@ class WellnessMonitor(QObject):
         self.verdict: Verdict = self.evaluate(emit=False)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self.evaluate)
-        self._resync = QTimer(self)
-        self._resync.timeout.connect(self.resync_clock)
 
     def start(self, tick_ms: int = 1000) -> None:
         """Fetch the team policy and start ticking the gate."""
         self.workers.run(self.session.server_policy, self._got_policy, self._policy_failed)
-        self.resync_clock()
         self._tick.start(tick_ms)
-        self._resync.start(60_000)
 
     def stop(self) -> None:
         self._tick.stop()
-        self._resync.stop()
 
     def _got_policy(self, value: dict[str, object] | None) -> None:
         if value is None:
@@ -122,17 +113,6 @@ class WellnessMonitor(QObject):
         self.scheduler.end_break()
         self.evaluate()
         return True
-
-    def resync_clock(self) -> None:
-        """Re-anchor service time on the service's last `Date` (off the GUI thread)."""
-        def op() -> datetime | None:
-            return self.session.service_time()
-
-        def done(service_now: datetime | None) -> None:
-            if service_now is not None and isinstance(self.clock, ServiceClock):
-                self.clock.resync(service_now)
-
-        self.workers.run(op, done, lambda exc: None)
 
     def evaluate(self, *, emit: bool = True) -> Verdict:
         verdict = gate(self.policy, self.ledger, self.scheduler, personal=self.personal,

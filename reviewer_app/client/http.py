@@ -8,7 +8,7 @@ import logging
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 import requests
@@ -17,7 +17,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from reviewer_app import contract
-from reviewer_app.client.clock import Clock
+from reviewer_app.client.clock import ServiceClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.errors import (
     AuthFailed,
@@ -55,7 +55,7 @@ class ApiClient:
     """Sends requests for the core; thread-safe (the token refresh is serialised so a
     rotating refresh token is never used twice)."""
 
-    def __init__(self, config: ClientConfig, clock: Clock, vault: RefreshTokenVault,
+    def __init__(self, config: ClientConfig, clock: ServiceClock, vault: RefreshTokenVault,
                  on_login_required: Callable[[], None] | None = None) -> None:
         self._config = config
         self._clock = clock
@@ -74,7 +74,6 @@ class ApiClient:
         self._access: str | None = None
         self._access_deadline = 0.0
         self._access_margin = 0.0
-        self._service_time: tuple[datetime, float] | None = None
 
     # ------------------------------------------------------------------ transport
 
@@ -119,8 +118,7 @@ class ApiClient:
                 raise LoginRequired()
         if response.status_code >= 300:
             try:
-                raise error_for(response, case_id=case_id, what=what,
-                                now=self.service_time() or self._clock.now())
+                raise error_for(response, case_id=case_id, what=what, now=self._clock.now())
             finally:
                 response.close()
         return response
@@ -134,6 +132,7 @@ class ApiClient:
             response.close()
 
     def _note_service_time(self, response: requests.Response) -> None:
+        """Every reply's `Date` keeps the session's ServiceClock on service time."""
         raw = response.headers.get("Date")
         if not raw:
             return
@@ -142,16 +141,12 @@ class ApiClient:
         except (TypeError, ValueError):
             return
         if when.tzinfo is not None:
-            self._service_time = (when, self._clock.monotonic())
+            self._clock.resync(when)
 
     def service_time(self) -> datetime | None:
-        """The service's clock (from its last `Date` header) moved on by monotonic time;
-        None before the first reply. Whole seconds: fine for windows, not for durations."""
-        seen = self._service_time
-        if seen is None:
-            return None
-        when, at = seen
-        return when + timedelta(seconds=self._clock.monotonic() - at)
+        """The service's clock (anchored on its replies' `Date`) moved on by monotonic time;
+        None before the first reply."""
+        return self._clock.now() if self._clock.anchored else None
 
     # ------------------------------------------------------------------ tokens
 
@@ -179,7 +174,11 @@ class ApiClient:
             self._on_login_required()
 
     def _refresh(self, stale: str | None) -> str:
-        """A fresh access token from the keyring's refresh token (rotated on every use)."""
+        """A fresh access token from the keyring's refresh token (rotated on every use).
+
+        Only a refusal forgets the stored token. A reply lost in transit (a transport error,
+        a 5xx, a cut body) leaves it in the keyring: the service accepts a just-used token
+        again within its reuse grace window, so the next attempt still signs in."""
         with self._token_lock:
             if (self._access is not None and self._access != stale
                     and self._clock.monotonic() < self._access_deadline - self._access_margin):
@@ -193,8 +192,8 @@ class ApiClient:
                                      json_body={"refresh_token": refresh_token})
                 refused = response.status_code in (400, 401, 403)
                 if refused:
-                    self._vault.clear()
                     self._access = None
+                    self._vault.clear()
                 elif response.status_code >= 300:
                     raise error_for(response, now=self._clock.now())
                 else:

@@ -14,7 +14,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client.clock import Clock, SystemClock
+from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
 from reviewer_app.client.errors import (
@@ -55,7 +55,7 @@ class ReviewSession:
                  on_login_required: Callable[[], None] | None = None,
                  keyring_backend: KeyringBackend | None = None) -> None:
         self.config = config
-        self._clock: Clock = clock or SystemClock()
+        self._clock = ServiceClock(clock or SystemClock())
         self._vault = RefreshTokenVault(config.keyring_service, config.server_url,
                                         keyring_backend)
         _ = self._vault.backend  # an insecure keyring is refused now, not at the first sign-in
@@ -68,6 +68,12 @@ class ReviewSession:
         self._me: contract.Me | None = None
 
     # ------------------------------------------------------------------ auth
+
+    @property
+    def clock(self) -> ServiceClock:
+        """Service time for everything this session stamps (decisions, notes, exposure and
+        break events): anchored on the service's replies, never on the machine's wall clock."""
+        return self._clock
 
     @property
     def me(self) -> contract.Me | None:

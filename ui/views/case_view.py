@@ -7,12 +7,14 @@ label, so a reporter's words can never inject markup or load a remote image.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from reviewer_app.domain import Case, HarmCategory, Severity
+from safeguards import SystemClock
 from ui.views.media_viewer import MediaViewer
 
 SEVERITY_COLOURS = {0: "#6b7280", 1: "#2f855a", 2: "#b7791f", 3: "#c05621", 4: "#c53030"}
@@ -21,6 +23,24 @@ SEVERITY_COLOURS = {0: "#6b7280", 1: "#2f855a", 2: "#b7791f", 3: "#c05621", 4: "
 def humanise(word: str) -> str:
     """`business_partner` -> `Business partner`."""
     return word.replace("_", " ").capitalize()
+
+
+def hours_minutes(seconds: float) -> str:
+    """A span as a person reads it: `45 min`, `3 h 05 min`, `2 d 4 h` (never raw minutes)."""
+    minutes = int(abs(seconds) // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def sla_text(due: datetime, now: datetime) -> str:
+    """Time left before the SLA is breached, or how long ago it was."""
+    left = (due - now).total_seconds()
+    return f"{hours_minutes(left)} left" if left >= 0 else f"breached {hours_minutes(left)} ago"
 
 
 def severity_text(severity: int) -> str:
@@ -41,6 +61,8 @@ class CaseView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.now: Callable[[], datetime] = SystemClock().now
+        """Service time (the window sets the session's clock); SLA times are service times."""
         self.context = QLabel(self)
         self.context.setObjectName("caseContext")
         self.context.setTextFormat(Qt.TextFormat.RichText)
@@ -86,7 +108,7 @@ class CaseView(QWidget):
             self.context.setText("<p>No case open. Pull cases from the queue (Ctrl+L).</p>")
             self.viewer.clear("No case open")
             return
-        self.context.setText(context_html(case))
+        self.context.setText(context_html(case, self.now()))
 
     def set_media_note(self, note: str | None) -> None:
         """A plain sentence under the media, e.g. why the media was withheld."""
@@ -94,13 +116,11 @@ class CaseView(QWidget):
         self.media_note.setVisible(bool(note))
 
 
-def context_html(case: Case) -> str:
+def context_html(case: Case, now: datetime) -> str:
     e = html.escape
     sev = int(case.severity)
     due = case.sla_due_at.astimezone(UTC)
-    left = due - datetime.now(UTC)
-    minutes = int(left.total_seconds() // 60)
-    sla = f"{minutes} min left" if minutes >= 0 else f"breached {-minutes} min ago"
+    sla = sla_text(due, now)
     rows = [
         f"<h2 style='margin:0'>Case {e(case.id)}</h2>",
         "<p>"

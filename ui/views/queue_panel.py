@@ -3,7 +3,8 @@ nears breach, and buttons to pull more cases and to release the unfinished ones.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -25,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.domain import CaseSummary
-from ui.views.case_view import SEVERITY_COLOURS, humanise
+from safeguards import SystemClock
+from ui.views.case_view import SEVERITY_COLOURS, hours_minutes, humanise
 
 COLUMNS = ("Priority", "SLA", "Source", "Area", "Category", "Severity")
 _Index = QModelIndex | QPersistentModelIndex
@@ -49,6 +51,8 @@ class QueueModel(QAbstractTableModel):
         super().__init__()
         self.cases: list[CaseSummary] = []
         self.decided: set[str] = set()
+        self.now: Callable[[], datetime] = SystemClock().now
+        """Service time (the window sets the session's clock); SLA times are service times."""
 
     def set_cases(self, cases: list[CaseSummary]) -> None:
         self.beginResetModel()
@@ -84,12 +88,14 @@ class QueueModel(QAbstractTableModel):
             return None
         case = self.cases[index.row()]
         col = index.column()
-        minutes = sla_left_minutes(case, datetime.now(UTC))
+        now = self.now()
+        minutes = sla_left_minutes(case, now)
         if role == Qt.ItemDataRole.DisplayRole:
             done = case.id in self.decided
             return (
                 f"{'✓ ' if done else ''}{case.priority}",
-                f"{minutes} min" if minutes >= 0 else f"breached {-minutes} min",
+                hours_minutes((case.sla_due_at - now).total_seconds()) if minutes >= 0
+                else f"breached {hours_minutes((case.sla_due_at - now).total_seconds())}",
                 humanise(case.source),
                 humanise(case.policy_area),
                 humanise(case.harm_category),

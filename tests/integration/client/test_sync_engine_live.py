@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from reviewer_app import domain
-from reviewer_app.client.clock import ManualClock
 from reviewer_app.client.session import ReviewSession
 from reviewer_app.store.schema import LeaseRow, from_utc_text
 
@@ -25,23 +25,23 @@ def _lease_expiry(session: ReviewSession) -> Any:
 
 def test_engine_renews_a_lease_only_while_a_case_is_open(live_service: Any,
                                                          make_client_config: Any) -> None:
-    from datetime import UTC, datetime
-
-    clock = ManualClock(start=datetime.now(UTC))
-    session = ReviewSession(make_client_config(live_service.url), clock=clock)
+    """Due is judged on service time; the margin moves instead of a clock (moving the
+    machine's clock must change nothing, see test_clock_moves)."""
+    session = ReviewSession(make_client_config(live_service.url))
     try:
         session.login(*live_service.accounts.specialist)
         [case] = session.lease(1)
         engine = session.engine
         first = _lease_expiry(session)
+        engine.renew_margin_s = 0.0
         engine.step()
         assert _lease_expiry(session) == first  # not due yet
-        clock.jump_wall((first - clock.now()).total_seconds() - 30)  # 30 s before expiry
+        engine.renew_margin_s = live_service.settings.lease_ttl_s + 60.0  # due now
+        time.sleep(1.1)  # the renewed expiry is a later service second
         engine.step()
         renewed = _lease_expiry(session)
         assert renewed > first
         session.decide(case.id, domain.Action.KEEP)
-        clock.jump_wall((renewed - clock.now()).total_seconds() - 30)
         assert engine.step() == engine.idle_s
         assert session.outbox_counts().synced == 1
         assert _lease_expiry(session) == renewed  # nothing open: no renewal

@@ -335,3 +335,56 @@ def test_only_a_lead_with_a_reason_can_end_an_enforced_break() -> None:
     assert scheduler.work_seconds == 0  # the work interval starts afresh
     clock.advance(49 * 60)
     assert scheduler.state is ReviewerState.REVIEWING
+
+
+def test_a_micro_break_heard_of_late_ends_when_it_would_have_ended_anyway() -> None:
+    """The service hears of a severe reveal after the sync: its break began at the reveal."""
+    clock = ManualClock()
+    scheduler = BreakScheduler(RULES, clock)
+    revealed_at = clock.now()
+    clock.advance(25)
+    assert scheduler.observe(exposure(revealed_at, severity=Severity.SEVERE))
+    info = scheduler.current_break
+    assert info is not None
+    assert info.started_at == revealed_at
+    assert info.remaining_seconds == pytest.approx(35)
+    clock.advance(35)
+    assert scheduler.state is ReviewerState.REVIEWING
+    assert not scheduler.observe(exposure(clock.now() - timedelta(seconds=61)))
+
+
+def test_a_break_imposed_by_the_service_is_only_ever_lengthened() -> None:
+    clock = ManualClock()
+    scheduler = BreakScheduler(RULES, clock)
+    now = clock.now()
+    assert not scheduler.impose(ReviewerState.MICRO_BREAK, now - timedelta(minutes=2),
+                                now - timedelta(minutes=1))  # over already: nothing to do
+    assert scheduler.impose(ReviewerState.MICRO_BREAK, now - timedelta(seconds=20),
+                            now + timedelta(seconds=40))
+    info = scheduler.current_break
+    assert info is not None
+    assert info.remaining_seconds == pytest.approx(40)
+    assert info.started_at == now - timedelta(seconds=20)
+    # a shorter claim changes nothing; a scheduled break that began earlier takes over
+    assert not scheduler.impose(ReviewerState.MICRO_BREAK, now, now + timedelta(seconds=10))
+    assert scheduler.impose(ReviewerState.SCHEDULED_BREAK, now - timedelta(minutes=1),
+                            now + timedelta(minutes=9))
+    info = scheduler.current_break
+    assert info is not None
+    assert info.state is ReviewerState.SCHEDULED_BREAK
+    assert info.remaining_seconds == pytest.approx(9 * 60)
+    clock.advance(9 * 60)
+    assert scheduler.state is ReviewerState.REVIEWING
+    assert scheduler.work_seconds == 0  # a full-length break: a fresh work interval
+    with pytest.raises(ValueError, match="enforced"):
+        scheduler.impose(ReviewerState.SELF_BREAK, now, now + timedelta(minutes=1))
+
+
+def test_the_service_counting_more_work_brings_the_scheduled_break_sooner() -> None:
+    clock = ManualClock()
+    scheduler = BreakScheduler(RULES, clock)
+    clock.advance(10 * 60)
+    scheduler.raise_work(5 * 60)  # less than counted here: ignored
+    assert scheduler.work_seconds == pytest.approx(10 * 60)
+    scheduler.raise_work(50 * 60)
+    assert scheduler.state is ReviewerState.SCHEDULED_BREAK

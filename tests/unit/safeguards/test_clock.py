@@ -45,3 +45,17 @@ def test_the_manual_clock_moves_its_readings_together_or_apart() -> None:
         clock.advance_monotonic(-1)
     with pytest.raises(ValueError, match="aware"):
         clock.set_wall(datetime(2026, 3, 2, 9, 0))
+
+
+def test_the_service_clock_keeps_its_anchor_within_a_dates_resolution() -> None:
+    """`Date` headers carry whole seconds: re-anchoring on each would make now() jitter."""
+    machine = ManualClock(start=T0)
+    service = ServiceClock(machine)
+    assert not service.anchored
+    assert service.now() == machine.now()  # before the service answered: the machine's
+    assert service.resync(T0 + timedelta(hours=3)) is True
+    machine.advance(10.6)
+    assert service.resync(T0 + timedelta(hours=3, seconds=10)) is False  # truncated, kept
+    assert service.now() == T0 + timedelta(hours=3, seconds=10.6)
+    assert service.resync(T0 + timedelta(hours=3, seconds=20)) is True  # really off: re-anchor
+    assert service.now() == T0 + timedelta(hours=3, seconds=20)

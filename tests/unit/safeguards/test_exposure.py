@@ -212,3 +212,22 @@ def test_counters_match_a_rescan_and_never_drop_except_by_expiry(
                     if same_window:
                         assert value >= previous[key]
                     previous[key], starts[key] = value, start
+
+
+def test_an_id_marked_seen_counts_nothing_and_stays_a_duplicate_through_its_state() -> None:
+    """The service counts a showing by its own evidence; the client's report of the same
+    showing is remembered as seen, so a client rebuilding from the service's state does
+    not count it a second time."""
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    ledger = ExposureLedger()
+    counted = exposure(now, kind=ExposureKind.SHOWN)
+    alias = exposure(now, kind=ExposureKind.SHOWN)
+    assert ledger.record(counted)
+    assert ledger.mark_seen(alias.client_id, alias.at)
+    rebuilt = ExposureLedger.from_state(json.loads(json.dumps(ledger.to_state())))
+    assert not rebuilt.record(alias)
+    assert rebuilt.tally(Window.HOUR, now=now).shown == 1
+    later = exposure(now + timedelta(minutes=1), kind=ExposureKind.SHOWN)
+    assert rebuilt.record(later)
+    assert rebuilt.tally(Window.HOUR, now=now + timedelta(minutes=60)).shown == 1
+    assert rebuilt.tally(Window.HOUR, now=now + timedelta(minutes=61)).shown == 0

@@ -138,10 +138,16 @@ class BreakKind(enum.StrEnum):
 
 
 class SyncStatus(enum.StrEnum):
+    """The service's answer for one synced item. `invalid` items are kept, with the reason,
+    for the reviewer to see (a refused exposure or break report reads "not counted");
+    `deferred` means "not now": a decision or note made during an enforced break is held
+    back until the break ends (`problem.retry_after_s`) and stays pending in the outbox."""
+
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    DEFERRED = "deferred"
 
 
 class ProblemCode(enum.StrEnum):
@@ -166,6 +172,8 @@ class ProblemCode(enum.StrEnum):
     PRECONDITION_REQUIRED = "precondition_required"
     TOO_LARGE = "too_large"
     RATE_LIMITED = "rate_limited"
+    NOT_COUNTED = "not_counted"
+    """An exposure or break report the service refused: what it claims cannot be true."""
     CONFLICT = "conflict"
     """A concurrent change won a race; the same request may simply be retried."""
     UNAVAILABLE = "unavailable"
@@ -337,3 +345,31 @@ POLICY_TAXONOMY: tuple[PolicyRef, ...] = (
 """An illustrative policy taxonomy: decisions cite these codes."""
 
 POLICY_CODES: frozenset[str] = frozenset(ref.code for ref in POLICY_TAXONOMY)
+
+
+# ------------------------------------------------------------------------------ media formats
+
+IMAGE_CONTENT_TYPES: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp")
+"""The only picture formats accepted anywhere: the service's ingest takes these and nothing
+else, and the viewer decodes these and nothing else (every other format is withheld)."""
+
+_WEBP_FIRST_CHUNKS = (b"VP8 ", b"VP8L", b"VP8X")
+"""A WebP file's first chunk is one of these (lossy, lossless, extended); a bare RIFF/WEBP
+header with anything else is not a picture."""
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The content type of an allowed picture, read from its magic bytes, else None.
+
+    One function for ingest and viewer alike, so the two can never disagree on what a file is;
+    what a file or a header claims to be is never consulted.
+    """
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and data[12:16] in _WEBP_FIRST_CHUNKS:
+        return "image/webp"
+    return None

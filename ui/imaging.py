@@ -5,6 +5,10 @@ or a placeholder. The blurred rendering is made by decoding straight to a tiny s
 detail is never decoded at all), converting to 8-bit grayscale, then smoothly upscaling; so a
 bug further up can at worst show a blur, never the raw picture. Any failure (unknown format,
 corrupt data, a header claiming a bomb, an allocation refused) gives the placeholder.
+
+Only JPEG, PNG, GIF and WebP are decoded (`domain.IMAGE_CONTENT_TYPES`, the service's list),
+decided from the magic bytes by `domain.sniff_image`; Qt is then held to that one plugin, so
+an SVG, TIFF, BMP or any other format Qt happens to read is never decoded at all.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPen
+
+from reviewer_app.domain import sniff_image
 
 ALLOCATION_LIMIT_MB = 128
 """QImageReader refuses any single decode that would allocate more than this."""
@@ -50,22 +56,42 @@ class UnsafeMedia(Exception):
     """The bytes could not be turned into a safeguarded rendering; the message says why."""
 
 
+NOT_AN_ALLOWED_PICTURE = "the media is not a JPEG, PNG, GIF or WebP picture"
+"""Why a file outside `domain.IMAGE_CONTENT_TYPES` was withheld, as the reviewer reads it."""
+
+
+def _qt_format(content_type: str) -> bytes:
+    """Qt's plugin key for an allowed content type ("image/jpeg" -> b"jpeg")."""
+    return content_type.removeprefix("image/").encode("ascii")
+
+
 def _open_reader(data: bytes) -> tuple[QImageReader, QBuffer]:
     if not data:
         raise UnsafeMedia("the media file is empty")
     if len(data) > MAX_INPUT_BYTES:
         raise UnsafeMedia("the media file is larger than the viewer accepts")
+    content_type = sniff_image(data)
+    if content_type is None:
+        raise UnsafeMedia(NOT_AN_ALLOWED_PICTURE)
+    _check_complete(data, content_type)
     QImageReader.setAllocationLimit(ALLOCATION_LIMIT_MB)
     buffer = QBuffer()
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer)
-    reader.setDecideFormatFromContent(True)
-    reader.setAutoTransform(True)
-    if not reader.canRead():
-        raise UnsafeMedia("the media is not in a picture format the viewer can read safely")
-    _check_complete(data, bytes(reader.format().data()).decode("ascii", "replace"))
-    size = reader.size()
+    try:
+        reader = _strict_reader(buffer, content_type)
+    except UnsafeMedia:
+        buffer.close()
+        raise
+    try:
+        _check_size(reader.size())
+    except UnsafeMedia:
+        _release(reader, buffer)
+        raise
+    return reader, buffer
+
+
+def _check_size(size: QSize) -> None:
     if not size.isValid() or size.width() <= 0 or size.height() <= 0:
         raise UnsafeMedia("the picture's header gives no usable size")
     if size.width() * size.height() > MAX_SOURCE_PIXELS:
@@ -73,20 +99,46 @@ def _open_reader(data: bytes) -> tuple[QImageReader, QBuffer]:
             f"the picture claims {size.width()}x{size.height()} pixels, more than the viewer "
             "will decode (a possible decompression bomb)"
         )
-    return reader, buffer
 
 
-_END_MARKERS = {"jpeg": b"\xff\xd9", "jpg": b"\xff\xd9", "png": b"IEND", "gif": b"\x3b"}
+def _strict_reader(buffer: QBuffer, content_type: str) -> QImageReader:
+    """A reader held to the one plugin of `content_type`: Qt may neither guess from the content
+    nor fall back to another plugin, so bytes that are not really that format are refused."""
+    wanted = _qt_format(content_type)
+    reader = QImageReader(buffer, wanted)
+    reader.setAutoDetectImageFormat(False)
+    reader.setDecideFormatFromContent(False)
+    reader.setAutoTransform(True)
+    if not reader.canRead() or bytes(reader.format().data()) != wanted:
+        _detach(reader)
+        raise UnsafeMedia(f"the media is not a readable {wanted.decode().upper()} picture")
+    return reader
 
 
-def _check_complete(data: bytes, fmt: str) -> None:
+def _detach(reader: QImageReader) -> None:
+    """Drop the reader's plugin while its buffer still exists: some handlers touch the device
+    as they are destroyed, and Python may free the buffer first."""
+    reader.setDevice(None)  # type: ignore[arg-type]  # the stubs omit that Qt takes nullptr
+
+
+def _release(reader: QImageReader, buffer: QBuffer) -> None:
+    _detach(reader)
+    buffer.close()
+
+
+_END_MARKERS = {"image/jpeg": b"\xff\xd9", "image/png": b"IEND", "image/gif": b"\x3b"}
+
+
+def _check_complete(data: bytes, content_type: str) -> None:
     """Refuse files cut short: decoders would quietly paint what they got and fill the rest."""
-    marker = _END_MARKERS.get(fmt.lower())
-    if marker is None:
-        return
-    tail = data[-64 * 1024:] if fmt.lower() in ("jpeg", "jpg") else data[-16:]
-    if marker not in tail:
-        raise UnsafeMedia(f"the {fmt.upper()} file is incomplete (cut short or damaged)")
+    name = _qt_format(content_type).decode().upper()
+    if content_type == "image/webp":
+        complete = len(data) >= 8 + int.from_bytes(data[4:8], "little")
+    else:
+        tail = data[-64 * 1024:] if content_type == "image/jpeg" else data[-16:]
+        complete = _END_MARKERS[content_type] in tail
+    if not complete:
+        raise UnsafeMedia(f"the {name} file is incomplete (cut short or damaged)")
 
 
 def _fit(source: QSize, bound: QSize) -> QSize:
@@ -99,12 +151,15 @@ def _fit(source: QSize, bound: QSize) -> QSize:
 
 def _decode(data: bytes, bound: QSize) -> tuple[QImage, QSize]:
     reader, buffer = _open_reader(data)
-    source = reader.size()
-    reader.setScaledSize(_fit(source, bound))
-    image = reader.read()
-    buffer.close()
+    try:
+        source = reader.size()
+        reader.setScaledSize(_fit(source, bound))
+        image = reader.read()
+        error = reader.errorString()
+    finally:
+        _release(reader, buffer)
     if image.isNull():
-        raise UnsafeMedia(f"the picture could not be decoded ({reader.errorString()})")
+        raise UnsafeMedia(f"the picture could not be decoded ({error})")
     return image, source
 
 

@@ -5,7 +5,7 @@ Only formats the reviewer tool can safeguard are accepted; anything else is refu
 
 from __future__ import annotations
 
-from reviewer_app.domain import MediaKind
+from reviewer_app.domain import MediaKind, sniff_image
 
 
 class UnsupportedMedia(ValueError):
@@ -13,16 +13,15 @@ class UnsupportedMedia(ValueError):
 
 
 def sniff(data: bytes) -> tuple[str, MediaKind]:
-    """The content type and kind the bytes really are."""
+    """The content type and kind the bytes really are.
+
+    Pictures are recognised by `domain.sniff_image`, the same test the viewer applies, so the
+    service never takes in a picture format that the reviewer's viewer would withhold.
+    """
+    image = sniff_image(data)
+    if image is not None:
+        return image, MediaKind.IMAGE
     head = data[:64]
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", MediaKind.IMAGE
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", MediaKind.IMAGE
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif", MediaKind.IMAGE
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", MediaKind.IMAGE
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "audio/wav", MediaKind.AUDIO
     if head[4:8] == b"ftyp":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import secrets
 import sys
 import tempfile
@@ -61,6 +62,12 @@ def demo_service(workdir: Path, cases: int) -> Iterator[tuple[str, tuple[str, st
         yield running.url, accounts.specialist
 
 
+def no_display() -> bool:
+    """Linux with neither X11 nor Wayland, and no Qt platform chosen: Qt would abort."""
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -69,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         print("reviewer-app: give --server URL, or --demo, or --tour DIR (see --help)",
               file=sys.stderr)
         return 2
+    if no_display():
+        if not args.tour:
+            print("reviewer-app: there is no display to show the workstation on (DISPLAY and "
+                  "WAYLAND_DISPLAY are unset); start it in your desktop session, or use "
+                  "reviewer-cli", file=sys.stderr)
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the tour needs no screen for its shots
     from ui.app import run  # Qt is imported from here on
 
     options: dict[str, Any] = {"prefetch": not args.no_prefetch}

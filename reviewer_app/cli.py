@@ -1,8 +1,9 @@
 """reviewer-cli: the client core without a window, for scripting and automation.
 
 Same session, same outbox and keyring as the desktop app. Exit codes: 0 ok, 1 refused or
-failed, 2 usage, 3 sign-in needed, 4 service unreachable (work kept locally), 5 on a break or
-at a limit."""
+failed (also: the OS keyring is missing, locked or does not answer within a few seconds),
+2 usage, 3 sign-in needed, 4 service unreachable (work kept locally), 5 on a break or at a
+limit."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from reviewer_app.client.errors import (
     AuthFailed,
     CapReached,
     ClientError,
+    InsecureKeyring,
+    KeyringUnavailable,
     LoginRequired,
     OnBreak,
     ServiceUnavailable,
@@ -78,8 +81,11 @@ def cmd_status(session: ReviewSession, args: argparse.Namespace) -> Any:
         me = session.resume()
         out["me"] = me.model_dump(mode="json") if me else None
         if me is not None:
-            out["exposure"] = session.server_exposure().model_dump(mode="json")
-    except (ServiceUnavailable, ClientError) as exc:
+            out["exposure"] = session.server_exposure().model_dump(
+                mode="json", exclude={"ledger"})  # counters and break state, not the minutes
+    except (InsecureKeyring, KeyringUnavailable):
+        raise  # the reviewer must fix the keyring; "offline" would hide that
+    except ClientError as exc:
         out["online"] = False
         out["error"] = str(exc)
     return out

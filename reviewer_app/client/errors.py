@@ -44,6 +44,20 @@ class InsecureKeyring(ClientError):
         self.backend = backend
 
 
+class KeyringUnavailable(ClientError):
+    """A secure OS keyring is there but cannot be used now: it did not answer in time (a hung
+    or stopped daemon, an unlock prompt nobody answers), is locked, or failed the call."""
+
+    def __init__(self, problem: str, *, silent: bool = False) -> None:
+        super().__init__(
+            f"The OS keyring {problem}. Unlock or restart it (e.g. log out and in, or run "
+            "`gnome-keyring-daemon --replace --unlock`), then try again. Your unsent work is "
+            "kept."
+        )
+        self.problem = problem
+        self.silent = silent  # it did not answer at all (the call may still complete later)
+
+
 class ServiceUnavailable(ClientError):
     """The service cannot be reached or failed; work stays in the outbox for later."""
 

@@ -19,8 +19,16 @@ class ServiceSettings(BaseModel):
     access_token_ttl_s: int = Field(default=900, gt=0)
     refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, gt=0)
     lease_ttl_s: int = Field(default=600, gt=0)
+    refresh_reuse_grace_s: int = Field(
+        default=30, ge=0,
+        description="a just-used refresh token is accepted again for this long (its reply may "
+                    "have been lost); a reuse after it revokes the token family; 0: never",
+    )
     login_rate_limit: int = Field(
-        default=10, gt=0, description="failed logins per username (or client address) per window"
+        default=10, gt=0,
+        description="failed logins per username from one client address per window (an "
+                    "address, over all usernames, may fail auth.ADDRESS_LIMIT_FACTOR times "
+                    "as often)",
     )
     login_rate_window_s: int = Field(default=300, gt=0)
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)

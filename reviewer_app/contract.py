@@ -131,13 +131,16 @@ class SyncResponse(Envelope):
 
 
 class BreakState(Envelope):
-    """The server's view of the reviewer's break state; `until` is service time."""
+    """The server's view of the reviewer's break state; times are service time."""
 
     state: str = Field(description="reviewing, micro_break, scheduled_break, cap_reached, "
                                    "shift_over")
     kind: BreakKind | None = None
+    started_at: AwareDatetime | None = None
     until: AwareDatetime | None = None
     reason: str = ""
+    work_seconds: float = Field(default=0.0, ge=0,
+                                description="work counted since the last full-length break")
 
 
 class ExposureCounter(Envelope):
@@ -150,8 +153,15 @@ class ExposureCounter(Envelope):
 
 
 class ExposureStatus(Envelope):
+    """`GET /v1/me/exposure`: the counters the service enforces, and its break state.
+    `ledger` is the service's exposure ledger (safeguards `ExposureLedger.to_state()`), so a
+    client can take it as the base of its own, and count on top only what the service has
+    not seen yet."""
+
     counters: list[ExposureCounter]
     break_state: BreakState
+    graphic_shift_over: bool = False
+    ledger: dict[str, Any] | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -29,7 +29,7 @@ from reviewer_app.service import (
 )
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
 from reviewer_app.service.db import Database, upgrade_head
-from reviewer_app.service.limits import BodyLimit
+from reviewer_app.service.limits import BodyLimit, ServiceDate
 from reviewer_app.service.openapi import install_openapi
 from reviewer_app.service.problems import install_problem_handlers
 from reviewer_app.service.settings import ServiceSettings
@@ -76,6 +76,7 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ServiceDate, now=ctx.now)
     return app
 
 

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from reviewer_app.contract import AuditEventOut, AuditPage
-from reviewer_app.domain import Role
-from reviewer_app.service.auth import CurrentUser, require_role
+from reviewer_app.service.auth import Admin
 from reviewer_app.service.context import ServiceContext, get_ctx
 from reviewer_app.service.models import AuditRow
 from reviewer_app.service.openapi import problems
@@ -20,7 +19,7 @@ router = APIRouter()
 
 @router.get("/audit", response_model=AuditPage, responses=problems(403))
 def list_audit(
-    user: Annotated[CurrentUser, Depends(require_role(Role.ADMIN))],
+    user: Admin,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

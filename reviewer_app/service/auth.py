@@ -1,7 +1,9 @@
-"""Login, rotating refresh tokens, logout, and the bearer-token dependency.
+"""Login, rotating refresh tokens, logout, and `Access`: the dependency that authenticates
+and authorizes every other route.
 
 Tokens are random; the database keeps only their SHA-256. A refresh token is good once: using
-it again (a stolen copy) revokes its whole family, access tokens included.
+it again (a stolen copy) revokes its whole family, access tokens included; only a retry within
+a short grace window after its first use (a lost reply) is answered instead.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -78,14 +80,24 @@ ADDRESS_LIMIT_FACTOR = 5
 """A client address (maybe a whole office behind NAT) may fail this many times more often."""
 
 
-def _rate_limited(session: Session, ctx: ServiceContext, keys: list[str]) -> int | None:
-    """Seconds to wait when any key has too many recent failures, else None."""
+def _throttle_keys(ctx: ServiceContext, username: str, address: str) -> list[tuple[str, int]]:
+    """What failed logins are counted under, with each key's limit per window.
+
+    Per (username, address) and per address, never per username alone: otherwise anyone,
+    anywhere, could lock a reviewer out of their own machine with ten wrong passwords. What
+    remains open is a guess at one username spread over many addresses; each guess costs an
+    argon2 hash, each address has its own limits, and every failure is in the audit log."""
+    limit = ctx.settings.login_rate_limit
+    return [(f"addr:{address}|user:{username.lower()}"[:200], limit),
+            (f"addr:{address}", limit * ADDRESS_LIMIT_FACTOR)]
+
+
+def _rate_limited(session: Session, ctx: ServiceContext,
+                  keys: list[tuple[str, int]]) -> int | None:
+    """Seconds to wait when any key has reached its limit of recent failures, else None."""
     window = timedelta(seconds=ctx.settings.login_rate_window_s)
     since = ctx.now() - window
-    for key in keys:
-        limit = ctx.settings.login_rate_limit
-        if key.startswith("addr:"):
-            limit *= ADDRESS_LIMIT_FACTOR
+    for key, limit in keys:
         count, oldest = session.execute(
             select(func.count(), func.min(LoginFailure.at))
             .where(LoginFailure.key == key, LoginFailure.at > since)
@@ -107,7 +119,7 @@ def login(
     body: LoginRequest, request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]
 ) -> TokenPair:
     address = request.client.host if request.client else "?"
-    keys = [f"user:{body.username.lower()}", f"addr:{address}"]
+    keys = _throttle_keys(ctx, body.username, address)
     with ctx.db.read() as s:
         wait = _rate_limited(s, ctx, keys)
         user = s.scalars(select(User).where(User.username == body.username)).first()
@@ -119,7 +131,7 @@ def login(
         _verify(ctx, _dummy_hash(ctx), body.password)
     with ctx.db.write() as s:
         if not ok or user is None or user.disabled:
-            for key in keys:
+            for key, _limit in keys:
                 s.add(LoginFailure(key=key, at=ctx.now()))
             audit.record(s, at=ctx.now(), actor=body.username, action="login_failed",
                          subject_type="user", subject_id=body.username, client=client_of(request))
@@ -141,11 +153,22 @@ def _dummy_hash(ctx: ServiceContext) -> str:
     return _dummy[key]
 
 
+def _within_reuse_grace(ctx: ServiceContext, used_at: datetime, now: datetime) -> bool:
+    """A used refresh token may be presented again this soon after its first use."""
+    since = now - used_at
+    return timedelta(0) <= since <= timedelta(seconds=ctx.settings.refresh_reuse_grace_s)
+
+
 @router.post("/auth/refresh", response_model=TokenPair, responses=problems())
 def refresh(
     body: RefreshRequest, request: Request, ctx: Annotated[ServiceContext, Depends(get_ctx)]
 ) -> TokenPair:
-    """Rotate: the old refresh token is spent; a second use of it revokes the family."""
+    """Rotate: the old refresh token is spent, and a second use of it revokes the family.
+
+    Except within `refresh_reuse_grace_s` of its first use: then it is a retry by a client
+    whose reply was lost (a crash, a dropped connection), and it gets a fresh pair in the
+    same family, audited, as Auth0's reuse interval does. The price: a copy stolen and used
+    within those seconds is not caught at that use."""
     now = ctx.now()
     reused = False
     with ctx.db.write() as s:
@@ -155,15 +178,21 @@ def refresh(
         user = s.get(User, row.user_id)
         if user is None or user.disabled:
             raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "refresh token not valid")
-        if row.used_at is not None:
+        if row.used_at is None:
+            row.used_at = now
+            pair = _issue(s, ctx, user, row.family_id)
+        elif _within_reuse_grace(ctx, row.used_at, now):
+            pair = _issue(s, ctx, user, row.family_id)
+            audit.record(s, at=now, actor=user.username, action="refresh_token_retried",
+                         subject_type="token_family", subject_id=row.family_id,
+                         client=client_of(request),
+                         detail={"since_first_use_s": (now - row.used_at).total_seconds()})
+        else:
             _revoke_family(s, ctx, row.family_id)
             audit.record(s, at=now, actor=user.username, action="refresh_token_reused",
                          subject_type="token_family", subject_id=row.family_id,
                          client=client_of(request))
             reused = True
-        else:
-            row.used_at = now
-            pair = _issue(s, ctx, user, row.family_id)
     if reused:
         raise ProblemError(401, ProblemCode.TOKEN_REUSED,
                            "refresh token used twice: every session of this login is revoked")
@@ -208,19 +237,8 @@ _BEARER_LOOKUP = (
 )
 
 
-async def bearer_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """The bearer token itself (async: no I/O here, so no hand-off to a worker thread)."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "a bearer token is required")
-    return credentials.credentials
-
-
 def user_for(ctx: ServiceContext, token: str) -> CurrentUser:
-    """Who holds this access token; 401 `token_expired` lets the client refresh and retry.
-    The busiest handlers (lease, decide, sync) call this from their own worker thread rather
-    than through `authenticate`, which FastAPI would run on a second one."""
+    """Who holds this access token; 401 `token_expired` lets the client refresh and retry."""
     with ctx.db.lookup() as conn:
         row = conn.execute(_BEARER_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
@@ -233,23 +251,68 @@ def user_for(ctx: ServiceContext, token: str) -> CurrentUser:
                        family_id=row.family_id)
 
 
-def authenticate(
-    ctx: Annotated[ServiceContext, Depends(get_ctx)],
-    token: Annotated[str, Depends(bearer_token)],
-) -> CurrentUser:
-    """The bearer-token dependency of every authenticated route."""
-    return user_for(ctx, token)
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route: the one authentication and authorization dependency of every
+    route but login, refresh and logout. FastAPI runs it before it validates the path, the
+    query, the headers and the body, so a caller without the role gets 401 or 403 whatever
+    it sends; for a body that is not even JSON, the error handlers call `authorize` before
+    they answer (problems.py).
 
+    `own_team`: the roles that may act only on the team named by the path's `{team}`.
+    Sync on purpose: the token lookup is blocking I/O and must not stall the event loop."""
 
-def require_role(*roles: Role) -> Callable[[CurrentUser], Awaitable[CurrentUser]]:
-    async def check(user: Annotated[CurrentUser, Depends(authenticate)]) -> CurrentUser:
-        if user.role not in roles:
-            raise ProblemError(403, ProblemCode.FORBIDDEN, "your role may not do this")
+    roles: frozenset[Role]
+    refused: str
+    own_team: frozenset[Role] = frozenset()
+
+    def __call__(
+        self,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> CurrentUser:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise ProblemError(401, ProblemCode.UNAUTHENTICATED, "a bearer token is required")
+        ctx = request.app.state.ctx
+        assert isinstance(ctx, ServiceContext)
+        user = user_for(ctx, credentials.credentials)
+        if user.role not in self.roles or (
+            user.role in self.own_team and request.path_params.get("team") != user.team
+        ):
+            raise ProblemError(403, ProblemCode.FORBIDDEN, self.refused)
         return user
 
-    return check
+    async def authorize(self, request: Request) -> None:
+        """The same check from the bare request: raises its 401 or 403 problem, if any."""
+        await run_in_threadpool(self, request, await _bearer(request))
+
+
+def require_role(*roles: Role) -> Access:
+    return Access(roles=frozenset(roles),
+                  refused=f"this needs the role {' or '.join(r.value for r in roles)}")
+
+
+authenticate = Access(roles=frozenset(Role), refused="")
+"""Any signed-in user: the routes about the caller themself (/v1/me, my policy, my exposure)."""
+SignedIn = Annotated[CurrentUser, Depends(authenticate)]
+Specialist = Annotated[CurrentUser, Depends(require_role(Role.SPECIALIST))]
+"""Reviewing: leases, decisions, notes, sync. Leads and admins do not review."""
+ContentReader = Annotated[CurrentUser, Depends(Access(
+    roles=frozenset({Role.SPECIALIST, Role.ADMIN}),
+    refused="only a specialist holding the case, or an admin, may read case content"))]
+"""Case content and media: specialists (the cases they hold or held, `cases.may_read`) and
+admins (any case, each read audited). Wellness leads see no content."""
+TeamLead = Annotated[CurrentUser, Depends(Access(
+    roles=frozenset({Role.WELLNESS_LEAD, Role.ADMIN}), own_team=frozenset({Role.WELLNESS_LEAD}),
+    refused="only this team's wellness lead or an admin may do this"))]
+TeamMember = Annotated[CurrentUser, Depends(Access(
+    roles=frozenset(Role), own_team=frozenset({Role.SPECIALIST, Role.WELLNESS_LEAD}),
+    refused="only a member of this team or an admin may read this"))]
+"""A team's policy: its members read what they work under; only its lead or an admin edits."""
+LeadOrAdmin = Annotated[CurrentUser, Depends(require_role(Role.WELLNESS_LEAD, Role.ADMIN))]
+Admin = Annotated[CurrentUser, Depends(require_role(Role.ADMIN))]
 
 
 @router.get("/me", response_model=Me, responses=problems())
-async def me(user: Annotated[CurrentUser, Depends(authenticate)]) -> Me:
+async def me(user: SignedIn) -> Me:
     return Me(username=user.username, role=user.role, team=user.team)

@@ -1,13 +1,14 @@
 """Reading cases: the whole case, context first, with its media refs and history.
 
-Specialists read the cases they hold (or held) a lease on; leads and admins read any.
+Specialists read the cases they hold (or held) a lease on; admins read any, and each of their
+reads of content or media is audited; wellness leads read none (auth.ContentReader).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
@@ -29,11 +30,13 @@ from reviewer_app.domain import (
     Severity,
     Source,
 )
-from reviewer_app.service.auth import CurrentUser, authenticate
-from reviewer_app.service.context import ServiceContext, get_ctx
+from reviewer_app.service import audit, safeguard_state
+from reviewer_app.service.auth import ContentReader, CurrentUser
+from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import CaseRow, DecisionRow, HistoryRow, MediaRow
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError
+from safeguards import Refusal
 
 router = APIRouter()
 
@@ -52,10 +55,30 @@ def summary_of(row: CaseRow | Row[*tuple[Any, ...]]) -> CaseSummary:
 
 
 def may_read(session: Session, user: CurrentUser, row: CaseRow) -> bool:
-    if user.role is not Role.SPECIALIST or row.leased_by == user.id:
+    """An admin reads any case (`audit_content_read`); a specialist, the cases leased to them
+    or decided by them; nobody else."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is not Role.SPECIALIST:
+        return False
+    if row.leased_by == user.id:
         return True
     decided_by = session.scalar(select(DecisionRow.user_id).where(DecisionRow.case_id == row.id))
     return decided_by == user.id
+
+
+def audit_content_read(
+    ctx: ServiceContext, user: CurrentUser, request: Request, subject_type: str,
+    subject_id: str, detail: dict[str, Any],
+) -> None:
+    """An admin's read of case content or media is audited before it is answered; a
+    specialist's reads are their work, already on record through their lease."""
+    if user.role is not Role.ADMIN:
+        return
+    with ctx.db.write() as s:
+        audit.record(s, at=ctx.now(), actor=user.username, action="content_read",
+                     subject_type=subject_type, subject_id=subject_id,
+                     client=client_of(request), detail=detail)
 
 
 def case_of(session: Session, row: CaseRow) -> Case:
@@ -91,16 +114,34 @@ def case_of(session: Session, row: CaseRow) -> Case:
     )
 
 
-@router.get("/cases/{case_id}", response_model=Case, responses=problems(403))
+@router.get("/cases/{case_id}", response_model=Case, responses=problems(403, 423))
 def get_case(
     case_id: Annotated[Identifier, Path()],
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    request: Request,
+    user: ContentReader,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> Case:
-    with ctx.db.read() as s:
+    """The case, context first. A specialist gets 423 (with Retry-After) during an enforced
+    break, or for a case of a category they are capped for."""
+    reviewer = user.role is Role.SPECIALIST
+    with ctx.db.write() if reviewer else ctx.db.read() as s:
         row = s.get(CaseRow, case_id)
         if row is None:
             raise ProblemError(404, ProblemCode.NOT_FOUND, "no such case")
         if not may_read(s, user, row):
             raise ProblemError(403, ProblemCode.FORBIDDEN, "this case is not leased to you")
-        return case_of(s, row)
+        refused = safeguard_state.content_refusal(
+            s, ctx, user, HarmCategory(row.harm_category), Severity(row.severity)
+        ) if reviewer else None
+        case = None if refused else case_of(s, row)
+    if refused is not None or case is None:
+        raise refused_content(refused)
+    audit_content_read(ctx, user, request, "case", case_id, {})
+    return case
+
+
+def refused_content(refused: Refusal | None) -> ProblemError:
+    """The 423 for content refused by the safeguards (the same as a refused lease)."""
+    assert refused is not None
+    return ProblemError(refused.http_status, ProblemCode(refused.code), refused.detail,
+                        retry_after_s=refused.retry_after_seconds)

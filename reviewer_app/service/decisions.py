@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,25 +23,30 @@ from reviewer_app.domain import (
     POLICY_CODES,
     CaseStatus,
     Decision,
+    HarmCategory,
     Identifier,
     Note,
     ProblemCode,
+    Severity,
     SyncStatus,
 )
-from reviewer_app.service import audit, idempotency
-from reviewer_app.service.auth import CurrentUser, authenticate, bearer_token, user_for
+from reviewer_app.service import audit, holdings, idempotency, safeguard_state
+from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.cases import may_read
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import (
     CaseRow,
     DecisionRow,
     HistoryRow,
+    LeaseCaseRow,
     LeaseRow,
     NoteRow,
+    UTCDateTime,
     table,
 )
 from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.problems import ProblemError, problem_response
+from reviewer_app.service.safeguard_state import Safeguards
 
 router = APIRouter()
 
@@ -55,9 +61,13 @@ _CASES = table(CaseRow)
 _FIND_DECISION = (select(DecisionRow.user_id, DecisionRow.body_hash)
                   .where(DecisionRow.client_id == bindparam("client_id")))
 _CASE_AND_LEASE_HOLDER = (
-    select(CaseRow.status, CaseRow.lease_id,
+    select(CaseRow.status, CaseRow.lease_id, CaseRow.harm_category, CaseRow.severity,
            select(LeaseRow.user_id).where(LeaseRow.id == bindparam("lease_id"))
-           .scalar_subquery().label("lease_holder"))
+           .scalar_subquery().label("lease_holder"),
+           type_coerce(select(LeaseCaseRow.held_from)
+                       .where(LeaseCaseRow.lease_id == bindparam("lease_id"),
+                              LeaseCaseRow.case_id == bindparam("case_id"))
+                       .scalar_subquery(), UTCDateTime).label("held_from"))
     .where(CaseRow.id == bindparam("case_id"))
     .with_for_update(of=CaseRow)
 )
@@ -67,12 +77,24 @@ _MARK_DECIDED = (update(_CASES).where(_CASES.c.id == bindparam("case_id"))
 _INSERT_HISTORY = insert(table(HistoryRow))
 
 
+def _hold_back(sg: Safeguards, category: str, severity: int, made_at: datetime) -> None:
+    """423 (and, in /v1/sync, `deferred`) for work made during an enforced break or on a
+    capped category after the cap: it is applied once the break or cap is over."""
+    refused = sg.held_back(HarmCategory(category), Severity(severity), made_at)
+    if refused is not None:
+        raise ProblemError(refused.http_status, ProblemCode(refused.code),
+                           "made during an enforced break or past a limit: it is applied "
+                           "when that is over", retry_after_s=refused.retry_after_seconds)
+
+
 def apply_decision(
-    s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision, client: str
+    s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision, client: str,
+    sg: Safeguards,
 ) -> SyncStatus:
     """Applies one decision, or says it is a duplicate; raises a problem on conflict, always
-    before writing anything. Core statements on the session's connection: with the lease,
-    this is the service's hottest path."""
+    before writing anything. Its time is service time bounded by the holding (from the
+    lease's start to now), whatever the client's clock said. Core statements on the
+    session's connection: with the lease, this is the service's hottest path."""
     conn = s.connection()
     body_hash = hashlib.sha256(d.model_dump_json().encode()).hexdigest()
     client_id = str(d.client_id)
@@ -96,17 +118,22 @@ def apply_decision(
     if case.lease_id != d.lease_id:
         raise _lease_lost("the lease expired and the case went to someone else")
     now = ctx.now()
+    decided_at = min(d.decided_at, now)
+    if case.held_from is not None:
+        decided_at = max(decided_at, case.held_from)
+    _hold_back(sg, case.harm_category, case.severity, decided_at)
     conn.execute(_INSERT_DECISION, {
         "client_id": client_id, "case_id": d.case_id, "lease_id": d.lease_id,
         "user_id": user.id, "action": d.action.value,
         "policy_refs": json.dumps(list(d.policy_refs)), "reason": d.reason,
         "escalate_to": d.escalate_to.value if d.escalate_to else None,
-        "reply_template": d.reply_template, "decided_at": d.decided_at, "received_at": now,
+        "reply_template": d.reply_template, "decided_at": decided_at, "received_at": now,
         "handle_ms": d.handle_ms, "body_hash": body_hash,
     })
     conn.execute(_MARK_DECIDED, {"case_id": d.case_id})
+    holdings.end_case(s, d.lease_id, d.case_id, now)
     conn.execute(_INSERT_HISTORY, {
-        "case_id": d.case_id, "at": d.decided_at, "kind": "decision", "actor": user.username,
+        "case_id": d.case_id, "at": decided_at, "kind": "decision", "actor": user.username,
         "action": d.action.value, "body": d.reason})
     audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
                  subject_id=d.case_id, client=client,
@@ -116,7 +143,8 @@ def apply_decision(
 
 
 def apply_note(
-    s: Session, ctx: ServiceContext, user: CurrentUser, note: Note, client: str
+    s: Session, ctx: ServiceContext, user: CurrentUser, note: Note, client: str,
+    sg: Safeguards,
 ) -> SyncStatus:
     existing = s.scalar(select(NoteRow).where(NoteRow.client_id == str(note.client_id)))
     if existing is not None:
@@ -130,9 +158,11 @@ def apply_note(
     if not may_read(s, user, case):
         raise ProblemError(403, ProblemCode.FORBIDDEN, "this case is not leased to you")
     now = ctx.now()
+    written_at = min(note.written_at, now)
+    _hold_back(sg, case.harm_category, case.severity, written_at)
     s.add(NoteRow(client_id=str(note.client_id), case_id=note.case_id, user_id=user.id,
-                  body=note.body, written_at=note.written_at, received_at=now))
-    s.add(HistoryRow(case_id=note.case_id, at=note.written_at, kind="note", actor=user.username,
+                  body=note.body, written_at=written_at, received_at=now))
+    s.add(HistoryRow(case_id=note.case_id, at=written_at, kind="note", actor=user.username,
                      body=note.body))
     audit.record(s, at=now, actor=user.username, action="note", subject_type="case",
                  subject_id=note.case_id, client=client,
@@ -156,8 +186,8 @@ def keyed_write(
                     with s.begin_nested():
                         response = op(s)
                 except ProblemError as exc:
-                    if exc.status >= 500:
-                        raise
+                    if exc.status >= 500 or exc.status == 423:
+                        raise  # not an answer to keep: the same request succeeds later
                     response = problem_response(exc.problem(), exc.headers)
                 idempotency.store(s, ctx, claim, response)
             return response
@@ -183,12 +213,11 @@ def post_decision(
     case_id: Annotated[Identifier, Path()],
     decision: Decision,
     request: Request,
-    token: Annotated[str, Depends(bearer_token)],
+    user: Specialist,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None,
 ) -> Response:
     """201 when applied, 200 when this client_id was already applied (e.g. through /sync)."""
-    user = user_for(ctx, token)  # in this thread: one worker hand-off per decision, not two
     key = idempotency.require_key(idempotency_key)
     _key_matches(key, decision.client_id)
     if decision.case_id != case_id:
@@ -197,7 +226,9 @@ def post_decision(
         "POST", request.url.path, decision.model_dump(mode="json"))
 
     def op(s: Session) -> Response:
-        status = apply_decision(s, ctx, user, decision, client_of(request))
+        sg = safeguard_state.load(s, ctx, user)
+        status = apply_decision(s, ctx, user, decision, client_of(request), sg)
+        safeguard_state.save(s, ctx, user, sg)
         body = DecisionAccepted(client_id=str(decision.client_id), case_id=case_id,
                                 status=status)
         return model_reply(body, 201 if status is SyncStatus.APPLIED else 200)
@@ -214,7 +245,7 @@ def post_note(
     case_id: Annotated[Identifier, Path()],
     body: NoteBody,
     request: Request,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: Specialist,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     idempotency_key: Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)] = None,
 ) -> Response:
@@ -226,7 +257,9 @@ def post_note(
         "POST", request.url.path, body.model_dump(mode="json"))
 
     def op(s: Session) -> Response:
-        status = apply_note(s, ctx, user, note, client_of(request))
+        sg = safeguard_state.load(s, ctx, user)
+        status = apply_note(s, ctx, user, note, client_of(request), sg)
+        safeguard_state.save(s, ctx, user, sg)
         out = NoteAccepted(client_id=str(body.client_id), case_id=case_id, status=status)
         return model_reply(out, 201 if status is SyncStatus.APPLIED else 200)
 

@@ -24,7 +24,7 @@ from reviewer_app.contract import (
 )
 from reviewer_app.domain import ProblemCode, Role
 from reviewer_app.service import audit, safeguard_state
-from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.auth import CurrentUser, SignedIn, TeamLead, TeamMember
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import BreakRow, TeamPolicyRow, User
 from reviewer_app.service.openapi import problems
@@ -53,7 +53,9 @@ def _break_state(sg: Safeguards, verdict: Verdict) -> BreakState:
     if until is None and current is not None and current.length_seconds is not None:
         until = sg.clock.now() + timedelta(seconds=current.remaining_seconds)
     return BreakState(state=verdict.state.value, kind=current.kind if current else None,
-                      until=until, reason=verdict.reason.value if verdict.reason else "")
+                      started_at=current.started_at if current else None,
+                      until=until, reason=verdict.reason.value if verdict.reason else "",
+                      work_seconds=sg.scheduler.work_seconds)
 
 
 def _status(sg: Safeguards) -> ExposureStatus:
@@ -65,8 +67,10 @@ def _status(sg: Safeguards) -> ExposureStatus:
         "reached": [_cap(c) for c in verdict.reached],
         "retry_after_s": verdict.retry_after_seconds,
     }
+    today = sg.ledger.service_day(sg.clock.now())
     return ExposureStatus(counters=_counters(sg), break_state=_break_state(sg, verdict),
-                          detail=detail)
+                          graphic_shift_over=sg.scheduler.graphic_shift_over(today),
+                          ledger=sg.ledger.to_state(), detail=detail)
 
 
 def _cap(status: Any) -> dict[str, Any]:
@@ -74,22 +78,29 @@ def _cap(status: Any) -> dict[str, Any]:
             "limit": status.limit, "fraction": status.fraction}
 
 
-@router.get("/me/policy", response_model=ExposurePolicy, responses=problems())
+@router.get("/me/policy", response_model=ExposurePolicy,
+            responses={304: {"description": "unchanged since the ETag in If-None-Match"},
+                       **problems()})
 def my_policy(
     response: Response,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: SignedIn,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
-) -> ExposurePolicy:
-    """The policy in force for me: my team's, with only the overrides that apply to me."""
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=500)] = None,
+) -> ExposurePolicy | Response:
+    """The policy in force for me: my team's, with only the overrides that apply to me.
+    With If-None-Match of its ETag, 304 and no body: the client asks after every sync."""
     with ctx.db.read() as s:
         policy = safeguard_state.team_policy(s, user.team)[0].for_reviewer(user.username)
-    response.headers["ETag"] = policy_etag(policy)
+    etag = policy_etag(policy)
+    if if_none_match and _matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
     return policy
 
 
 @router.get("/me/exposure", response_model=ExposureStatus, responses=problems())
 def my_exposure(
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: SignedIn,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> ExposureStatus:
     """The service's counters for me and my break state (service time)."""
@@ -98,13 +109,6 @@ def my_exposure(
         status = _status(sg)
         safeguard_state.save(s, ctx, user, sg)
     return status
-
-
-def _may_lead(user: CurrentUser, team: str) -> None:
-    if user.role is Role.ADMIN or (user.role is Role.WELLNESS_LEAD and user.team == team):
-        return
-    raise ProblemError(403, ProblemCode.FORBIDDEN,
-                       "only this team's wellness lead or an admin may do this")
 
 
 def _team_policy_out(team: str, policy: ExposurePolicy, row: TeamPolicyRow | None) -> TeamPolicy:
@@ -119,11 +123,9 @@ def _team_policy_out(team: str, policy: ExposurePolicy, row: TeamPolicyRow | Non
 def get_team_policy(
     team: TeamName,
     response: Response,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: TeamMember,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> TeamPolicy:
-    if user.team != team:
-        _may_lead(user, team)
     with ctx.db.read() as s:
         policy, row = safeguard_state.team_policy(s, team)
     response.headers["ETag"] = policy_etag(policy)
@@ -142,13 +144,12 @@ def put_team_policy(
     body: PolicyUpdate,
     request: Request,
     response: Response,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: TeamLead,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=500)] = None,
 ) -> TeamPolicy:
     """Replaces the team's policy: If-Match with the current ETag is required (428 without,
     412 when stale); the version goes up by one; the change and its reason are audited."""
-    _may_lead(user, team)
     if not if_match:
         raise ProblemError(428, ProblemCode.PRECONDITION_REQUIRED,
                            "send If-Match with the ETag of the policy you edited")
@@ -195,11 +196,10 @@ def _members(s: Any, team: str) -> list[User]:
 @router.get("/teams/{team}/exposure", response_model=TeamExposure, responses=problems(403))
 def team_exposure(
     team: TeamName,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: TeamLead,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> TeamExposure:
     """Per-person counters and cap hits; moods only as a mean over at least 5 people."""
-    _may_lead(user, team)
     members: list[MemberExposure] = []
     with ctx.db.read() as s:
         for member in _members(s, team):
@@ -229,11 +229,10 @@ def override_break(
     username: Annotated[str, Path(min_length=1, max_length=100)],
     body: BreakOverride,
     request: Request,
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: TeamLead,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> ExposureStatus:
     """A lead ends a member's enforced break early, with a reason; audited."""
-    _may_lead(user, team)
     with ctx.db.write() as s:
         member = s.scalars(select(User).where(User.username == username,
                                               User.team == team)).first()

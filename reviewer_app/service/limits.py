@@ -1,6 +1,11 @@
-"""Request bodies over the size limit are refused with 413 before anything parses them."""
+"""Request bodies over the size limit are refused with 413 before anything parses them; every
+reply carries the service's own time in `Date`."""
 
 from __future__ import annotations
+
+import email.utils
+from collections.abc import Callable
+from datetime import datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,3 +67,26 @@ class BodyLimit:
                                f"request bodies are limited to {self.max_bytes} bytes")
         response = problem_response(problem, {"Connection": "close"})
         await response(scope, receive, send)
+
+
+class ServiceDate:
+    """Pure ASGI middleware: `Date` on every reply is the service's clock (`ctx.now()`), the
+    time clients anchor their safeguards on, rather than the web server's own reading."""
+
+    def __init__(self, app: ASGIApp, now: Callable[[], datetime]) -> None:
+        self.app = app
+        self.now = now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                stamp = email.utils.format_datetime(self.now(), usegmt=True).encode("latin-1")
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                message = {**message, "headers": [*headers, (b"date", stamp)]}
+            await send(message)
+
+        await self.app(scope, receive, dated)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
 
 from reviewer_app.contract import SHA256_HEADER
-from reviewer_app.domain import Identifier, ProblemCode
-from reviewer_app.service.auth import CurrentUser, authenticate
-from reviewer_app.service.cases import may_read
-from reviewer_app.service.context import ServiceContext, get_ctx
+from reviewer_app.domain import HarmCategory, Identifier, ProblemCode, Role, Severity
+from reviewer_app.service import exposure_events, holdings, safeguard_state
+from reviewer_app.service.auth import ContentReader
+from reviewer_app.service.cases import audit_content_read, may_read, refused_content
+from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import CaseRow, MediaRow
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError
@@ -55,25 +56,43 @@ _MEDIA_RESPONSES: dict[int | str, dict[str, Any]] = {
                                                               "format": "binary"}}},
           "description": "the media bytes"},
     206: {"description": "a byte range of the media"},
-    **problems(403, 416),
+    **problems(403, 416, 423),
 }
 
 
 @router.get("/media/{media_id}", response_class=Response, responses=_MEDIA_RESPONSES)
 def get_media(
     media_id: Annotated[Identifier, Path()],
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    request: Request,
+    user: ContentReader,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     range_header: Annotated[str | None, Header(alias="Range", max_length=200)] = None,
 ) -> Response:
-    with ctx.db.read() as s:
+    """The bytes. Serving them to a specialist is the service's own evidence that they were
+    shown (counted once per lease and item); during an enforced break, or for a case of a
+    category the specialist is capped for, 423 with Retry-After instead."""
+    reviewer = user.role is Role.SPECIALIST
+    refused = None
+    with ctx.db.write() if reviewer else ctx.db.read() as s:
         media = s.get(MediaRow, media_id)
         case = s.get(CaseRow, media.case_id) if media is not None else None
         if media is None or case is None:
             raise ProblemError(404, ProblemCode.NOT_FOUND, "no such media")
         if not may_read(s, user, case):
             raise ProblemError(403, ProblemCode.FORBIDDEN, "this case is not leased to you")
-        data = media.data
+        if reviewer:
+            sg = safeguard_state.load(s, ctx, user)
+            refused = sg.refusal_for(HarmCategory(case.harm_category), Severity(case.severity))
+            held = holdings.of_case(s, user.id, case.id)
+            if refused is None and held:
+                exposure_events.served(s, sg, user, case, held[-1].lease_id, media_id,
+                                       ctx.now(), client_of(request))
+            safeguard_state.save(s, ctx, user, sg)
+        data = b"" if refused else media.data
+    if refused is not None:
+        raise refused_content(refused)
+    audit_content_read(ctx, user, request, "media", media_id,
+                       {"case_id": media.case_id, "range": range_header})
     headers = {
         SHA256_HEADER: media.sha256,
         "Accept-Ranges": "bytes",

@@ -1,6 +1,6 @@
 """Escalation trends: cases received per hour (or day), by source or by harm category.
 
-Counts only, no case content, so every signed-in role may read them.
+Counts only, no case content and no people: for wellness leads (staffing, spikes) and admins.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from reviewer_app.contract import EscalationMetrics, MetricPoint
 from reviewer_app.domain import AwareDatetime, ProblemCode
-from reviewer_app.service.auth import CurrentUser, authenticate
+from reviewer_app.service.auth import LeadOrAdmin
 from reviewer_app.service.context import ServiceContext, get_ctx
 from reviewer_app.service.models import CaseRow
 from reviewer_app.service.openapi import problems
@@ -29,9 +29,9 @@ def _floor(at: datetime, bucket: str) -> datetime:
     return at.replace(hour=0) if bucket == "day" else at
 
 
-@router.get("/metrics/escalations", response_model=EscalationMetrics, responses=problems())
+@router.get("/metrics/escalations", response_model=EscalationMetrics, responses=problems(403))
 def escalations(
-    user: Annotated[CurrentUser, Depends(authenticate)],
+    user: LeadOrAdmin,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     bucket: Annotated[Literal["hour", "day"], Query()] = "hour",
     by: Annotated[Literal["source", "category"], Query()] = "source",

@@ -170,6 +170,24 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+    __table_args__ = (Index("ix_leases_user_created", "user_id", "created_at"),)
+
+
+class LeaseCaseRow(Base):
+    """Who held which case, from when until when: the service's own record, against which
+    every exposure report is checked. Open (`held_until` None) while the lease runs; its end
+    is then the lease's expiry (renewals move it)."""
+
+    __tablename__ = "lease_cases"
+
+    lease_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    held_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_lease_cases_user_case", "user_id", "case_id"),)
+
 
 class DecisionRow(Base):
     """At most one decision per case, and one per client-made id."""
@@ -191,6 +209,8 @@ class DecisionRow(Base):
     handle_ms: Mapped[int] = mapped_column(BigInteger)
     body_hash: Mapped[str] = mapped_column(String(64))
 
+    __table_args__ = (Index("ix_decisions_user_decided", "user_id", "decided_at"),)
+
 
 class NoteRow(Base):
     __tablename__ = "notes"
@@ -202,6 +222,8 @@ class NoteRow(Base):
     body: Mapped[str] = mapped_column(Text)
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_notes_user_written", "user_id", "written_at"),)
 
 
 class IdempotencyRow(Base):
@@ -221,7 +243,12 @@ class IdempotencyRow(Base):
 
 
 class ExposureRow(Base):
-    """One exposure event as measured by the client; counters are sums over these."""
+    """One exposure: reported by the client (`origin` client) or seen by the service itself
+    (`origin` service: it served the media). `status` counted: the counters include it, with
+    the case's category and severity and a time inside the holding; invalid: refused, with
+    `reason`, kept and shown to the reviewer as not counted; merged: the same showing is
+    already counted under the service's own evidence. `reported_json` keeps what the client
+    claimed when it differed from what was counted."""
 
     __tablename__ = "exposure_events"
 
@@ -236,8 +263,14 @@ class ExposureRow(Base):
     duration_ms: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="counted", server_default="counted")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    origin: Mapped[str] = mapped_column(String(16), default="client", server_default="client")
+    lease_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reported_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    __table_args__ = (Index("ix_exposure_user_received", "user_id", "received_at"),)
+    __table_args__ = (Index("ix_exposure_user_received", "user_id", "received_at"),
+                      Index("ix_exposure_user_at", "user_id", "at"))
 
 
 class BreakRow(Base):
@@ -251,6 +284,10 @@ class BreakRow(Base):
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checkin_mood: Mapped[int | None] = mapped_column(Integer, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="accepted",
+                                        server_default="accepted")
+    """accepted, or invalid (with `reason`): the reviewer was working during it."""
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class SafeguardStateRow(Base):
@@ -263,6 +300,8 @@ class SafeguardStateRow(Base):
     ledger_json: Mapped[str] = mapped_column(Text)
     scheduler_json: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    enforcement_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    """Since when each category has been blocked (a decision made after that is held)."""
 
 
 class TeamPolicyRow(Base):

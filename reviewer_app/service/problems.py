@@ -7,7 +7,7 @@ refuse a request goes through `ProblemError` or one of the handlers installed he
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -117,8 +117,40 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.problem(), exc.headers)
 
 
+@runtime_checkable
+class RouteAuthorization(Protocol):
+    """A route's authentication and authorization dependency (auth.Access), re-run here."""
+
+    async def authorize(self, request: Request) -> None: ...
+
+
+async def _authorization_refused(request: Request) -> JSONResponse | None:
+    """The 401 or 403 the matched route's authorization gives this request, if any.
+
+    FastAPI parses a JSON body before it runs any dependency, so a body that is not JSON (or
+    not UTF-8) is refused before the route's `Access` has run: asking it here, once for
+    every route, keeps "no role, 403, whatever you send" true for those bodies too."""
+    pending = [getattr(request.scope.get("route"), "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        if isinstance(dependant.call, RouteAuthorization):
+            try:
+                await dependant.call.authorize(request)
+            except ProblemError as exc:
+                return problem_response(exc.problem(), exc.headers)
+            except OperationalError as exc:
+                return await _on_unavailable(request, exc)
+        pending.extend(dependant.dependencies)
+    return None
+
+
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    refused = await _authorization_refused(request)
+    if refused is not None:
+        return refused
     problem = make_problem(422, ProblemCode.VALIDATION, _validation_detail(exc.errors()))
     return problem_response(problem.model_copy(update={"errors": _safe_errors(exc.errors())}))
 
@@ -135,6 +167,8 @@ def _safe_errors(errors: Any) -> list[dict[str, Any]]:
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code if exc.status_code >= 400 else 400
+    if status == 400 and (refused := await _authorization_refused(request)) is not None:
+        return refused  # FastAPI's "error parsing the body", raised before any dependency
     code = _CODES_BY_STATUS.get(status, ProblemCode.BAD_REQUEST)
     detail = exc.detail if isinstance(exc.detail, str) else ""
     return problem_response(make_problem(status, code, detail), dict(exc.headers or {}))

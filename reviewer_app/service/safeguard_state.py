@@ -9,7 +9,7 @@ is derived from it, and time passed between requests is credited (`credit_elapse
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from reviewer_app.domain import CaseStatus
+from reviewer_app.domain import CaseStatus, HarmCategory, Severity
 from reviewer_app.service.auth import CurrentUser
 from reviewer_app.service.context import ServiceContext
 from reviewer_app.service.models import (
@@ -31,7 +31,16 @@ from reviewer_app.service.models import (
     UTCDateTime,
     table,
 )
-from safeguards import BreakScheduler, ExposureLedger, ExposurePolicy, Verdict, gate, load_profile
+from safeguards import (
+    BreakScheduler,
+    ExposureLedger,
+    ExposurePolicy,
+    Refusal,
+    Verdict,
+    gate,
+    load_profile,
+    refusal,
+)
 
 DEFAULT_PROFILE = "standard"
 
@@ -95,9 +104,38 @@ class Safeguards:
     scheduler: BreakScheduler
     clock: ServiceTime
     stored: bool  # whether the reviewer's row exists: save() updates it, else inserts it
+    blocked_since: dict[str, datetime] = field(default_factory=dict)
+    """Since when each blocked category has been blocked (first noticed by the service)."""
 
-    def verdict(self) -> Verdict:
-        return gate(self.policy, self.ledger, self.scheduler)
+    def verdict(self, next_case: tuple[HarmCategory, Severity] | None = None) -> Verdict:
+        """The gate at service time; also keeps `blocked_since` up to date."""
+        verdict = gate(self.policy, self.ledger, self.scheduler, next_case=next_case)
+        now = self.clock.now()
+        blocked = {c.value for c in verdict.blocked_categories}
+        for category in blocked - self.blocked_since.keys():
+            self.blocked_since[category] = now
+        for category in set(self.blocked_since) - blocked:
+            del self.blocked_since[category]
+        return verdict
+
+    def refusal_for(self, category: HarmCategory, severity: Severity) -> Refusal | None:
+        """Whether content of this category may be served now: None, or the 423 to answer
+        (an enforced break, or the category capped or past the day's graphic limit)."""
+        return refusal(self.verdict(next_case=(category, severity)))
+
+    def held_back(self, category: HarmCategory, severity: Severity,
+                  made_at: datetime) -> Refusal | None:
+        """A decision or note made at `made_at` on a case of this category: None when it may
+        be applied now; the 423 when it was made during the enforced break or cap in force
+        (what was made before the break or cap began still syncs)."""
+        verdict = self.verdict(next_case=(category, severity))
+        refused = refusal(verdict)
+        if refused is None:
+            return None
+        brk = verdict.current_break
+        since = (brk.started_at if brk is not None
+                 else self.blocked_since.get(category.value, self.clock.now()))
+        return refused if made_at >= since else None
 
 
 def _idle_query() -> Select[tuple[Any, Any, Any]]:
@@ -139,7 +177,7 @@ def _idle_since(
 
 
 _STATE = table(SafeguardStateRow)
-_STATE_READ = (select(_STATE.c.ledger_json, _STATE.c.scheduler_json)
+_STATE_READ = (select(_STATE.c.ledger_json, _STATE.c.scheduler_json, _STATE.c.enforcement_json)
                .where(_STATE.c.user_id == bindparam("user_id")))
 _STATE_FOR_UPDATE = _STATE_READ.with_for_update()
 _STATE_UPDATE = update(_STATE).where(_STATE.c.user_id == bindparam("uid"))
@@ -165,6 +203,9 @@ def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = Tru
         row = conn.execute(query, {"user_id": user.id}).first()
         assert row is not None
     ledger = ExposureLedger.from_state(json.loads(row.ledger_json))
+    enforcement = json.loads(row.enforcement_json or "{}")
+    blocked_since = {c: datetime.fromisoformat(at)
+                     for c, at in enforcement.get("blocked_since", {}).items()}
     state = json.loads(row.scheduler_json)
     saved_at = datetime.fromisoformat(state["saved_at"])
     idle_since = None if state.get("idle") else _idle_since(s, ctx, user.id, saved_at)
@@ -177,7 +218,7 @@ def load(s: Session, ctx: ServiceContext, user: CurrentUser, *, lock: bool = Tru
         scheduler.update()
     else:
         scheduler = BreakScheduler.from_state(state, policy.breaks, clock, credit_elapsed=True)
-    return Safeguards(policy, ledger, scheduler, clock, stored=True)
+    return Safeguards(policy, ledger, scheduler, clock, stored=True, blocked_since=blocked_since)
 
 
 def _insert_if_missing(s: Session, user_id: int, ledger: ExposureLedger,
@@ -191,12 +232,25 @@ def _insert_if_missing(s: Session, user_id: int, ledger: ExposureLedger,
 
 
 def save(s: Session, ctx: ServiceContext, user: CurrentUser, sg: Safeguards) -> None:
+    sg.scheduler.take_break_events()  # breaks the service saw end are its record already
+    enforcement = {"blocked_since": {c: at.isoformat() for c, at in sg.blocked_since.items()}}
     values = {"ledger_json": json.dumps(sg.ledger.to_state(), separators=(",", ":")),
               "scheduler_json": json.dumps(sg.scheduler.to_state(), separators=(",", ":"),
                                            default=str),
+              "enforcement_json": json.dumps(enforcement, separators=(",", ":")),
               "updated_at": ctx.now()}
     if sg.stored:
         s.connection().execute(_STATE_UPDATE, {"uid": user.id, **values})
     else:
         s.connection().execute(_STATE_INSERT, {"user_id": user.id, **values})
         sg.stored = True
+
+
+def content_refusal(s: Session, ctx: ServiceContext, user: CurrentUser,
+                    category: HarmCategory, severity: Severity) -> Refusal | None:
+    """May this specialist be served content of this kind now? The 423 to answer during an
+    enforced break or for a capped category, else None; the state is saved either way."""
+    sg = load(s, ctx, user)
+    refused = sg.refusal_for(category, severity)
+    save(s, ctx, user, sg)
+    return refused

@@ -5,7 +5,7 @@ refuses the lease). Real service on loopback, real client core, real keyring."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,8 +13,9 @@ import requests
 
 from reviewer_app.client.errors import CapReached, OnBreak
 from reviewer_app.client.session import ReviewSession
-from reviewer_app.domain import ExposureEvent, ExposureKind, HarmCategory, Severity
-from safeguards import BreakScheduler, ExposureLedger, ExposurePolicy, SystemClock, gate
+from reviewer_app.domain import Case, ExposureEvent, ExposureKind, HarmCategory
+from safeguards import BreakScheduler, ExposureLedger, ExposurePolicy, gate
+from tests.helpers.cases import add_urgent_case
 
 CAP = {"categories": ["graphic_violence"], "min_severity": 3, "window": "hour",
        "measure": "revealed", "limit": 3, "action": "stop_category"}
@@ -35,27 +36,30 @@ def put_team_policy(live_service: Any, change: dict[str, Any]) -> ExposurePolicy
     return ExposurePolicy.model_validate(put.json()["policy"])
 
 
-def reveal(case_id: str, media_id: str) -> ExposureEvent:
-    return ExposureEvent(client_id=uuid.uuid4(), case_id=case_id, media_id=media_id,
-                         harm_category=HarmCategory.GRAPHIC_VIOLENCE, severity=Severity.SEVERE,
-                         kind=ExposureKind.REVEALED, duration_ms=2_000, at=datetime.now(UTC))
+def reveal(case: Case, at: datetime) -> ExposureEvent:
+    return ExposureEvent(client_id=uuid.uuid4(), case_id=case.id, media_id=case.media[0].id,
+                         harm_category=case.harm_category, severity=case.severity,
+                         kind=ExposureKind.REVEALED, duration_ms=2_000, at=at)
 
 
 @pytest.mark.parametrize("reveals", [2, 3])
 def test_client_gate_and_service_agree_on_a_category_cap(
         live_service: Any, review_session: ReviewSession, reveals: int) -> None:
-    team_policy = put_team_policy(live_service, {"caps": [CAP]})
-    served = ExposurePolicy.model_validate(review_session.server_policy())
+    # micro-breaks off: a severe reveal would otherwise pause leasing on both sides
+    team_policy = put_team_policy(live_service, {"caps": [CAP],
+                                                 "breaks": {"micro_break_seconds": 0}})
+    case_id = add_urgent_case(live_service.db_url)
+    served = ExposurePolicy.model_validate(review_session.read_safeguards().policy)
     assert served.etag() == team_policy.etag()
 
-    clock = SystemClock()
+    clock = review_session.clock
     ledger = ExposureLedger(served.service_day_utc_offset_minutes)
     scheduler = BreakScheduler(served.breaks, clock)
     leased = review_session.lease(1)
-    assert leased
-    case = review_session.case(leased[0].id)
+    assert [c.id for c in leased] == [case_id]
+    case = review_session.case(case_id)
     for _ in range(reveals):
-        event = reveal(case.id, case.media[0].id if case.media else "m-none")
+        event = reveal(case, clock.now())
         ledger.record(event)
         review_session.record_exposure(event)
     report = review_session.sync()

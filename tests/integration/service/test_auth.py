@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
 from reviewer_app.service.accounts import add_user
 from tests.helpers.service_fixtures import LiveService
 from tests.integration.service.api import Api
+from tests.integration.service.conftest import ClockedService
 
 
-def test_refresh_rotates_and_reuse_revokes_the_family(live_service: LiveService) -> None:
-    api = Api(live_service.url)
-    assert api.login(*live_service.accounts.specialist).status_code == 200
+def test_refresh_rotates_and_reuse_revokes_the_family(clocked_service: ClockedService) -> None:
+    api = Api(clocked_service.url)
+    assert api.login(*clocked_service.accounts.specialist).status_code == 200
     first_refresh = api.refresh_token
     rotated = api.call("POST", "/auth/refresh", json={"refresh_token": first_refresh})
     assert rotated.status_code == 200
@@ -18,6 +24,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(live_service: LiveService)
     api.token = pair["access_token"]
     assert api.call("GET", "/me").status_code == 200
 
+    clocked_service.clock.advance(seconds=clocked_service.settings.refresh_reuse_grace_s + 1)
     stolen = api.call("POST", "/auth/refresh", json={"refresh_token": first_refresh})
     assert stolen.status_code == 401
     assert stolen.json()["code"] == "token_reused"
@@ -26,13 +33,15 @@ def test_refresh_rotates_and_reuse_revokes_the_family(live_service: LiveService)
     assert after.status_code == 401
 
 
-def test_another_login_survives_a_reuse_in_one_family(live_service: LiveService) -> None:
-    phone, laptop = Api(live_service.url), Api(live_service.url)
-    phone.login(*live_service.accounts.specialist)
-    laptop.login(*live_service.accounts.specialist)
+def test_another_login_survives_a_reuse_in_one_family(clocked_service: ClockedService) -> None:
+    phone, laptop = Api(clocked_service.url), Api(clocked_service.url)
+    phone.login(*clocked_service.accounts.specialist)
+    laptop.login(*clocked_service.accounts.specialist)
     old = phone.refresh_token
     phone.call("POST", "/auth/refresh", json={"refresh_token": old})
-    phone.call("POST", "/auth/refresh", json={"refresh_token": old})
+    clocked_service.clock.advance(seconds=clocked_service.settings.refresh_reuse_grace_s + 1)
+    reused = phone.call("POST", "/auth/refresh", json={"refresh_token": old})
+    assert reused.json()["code"] == "token_reused"
     assert laptop.call("GET", "/me").status_code == 200
 
 
@@ -96,3 +105,51 @@ def test_audit_is_for_admins_and_records_logins(live_service: LiveService) -> No
     assert {e["actor"] for e in page["events"]} >= {"demo", "admin"}
     assert all(e["client"] for e in page["events"])
     assert "password" not in str(page)
+
+
+class _FromAddress(HTTPAdapter):
+    """Connects from one loopback address (all of 127.0.0.0/8 is loopback on Linux), so the
+    service sees a different client address."""
+
+    def __init__(self, address: str) -> None:
+        self._source = (address, 0)
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = self._source
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _api_from(url: str, address: str) -> Api:
+    http = requests.Session()
+    http.mount("http://", _FromAddress(address))
+    return Api(url, http)
+
+
+def test_failed_logins_elsewhere_do_not_lock_the_reviewer_out(live_service: LiveService) -> None:
+    user, password = live_service.accounts.specialist
+    attacker = _api_from(live_service.url, "127.0.0.2")
+    limit = live_service.settings.login_rate_limit
+    for _ in range(limit + 2):
+        assert attacker.login(user, "wrong password").status_code in (401, 429)
+    assert attacker.login(user, password).status_code == 429, "still throttled over there"
+
+    reviewer = _api_from(live_service.url, "127.0.0.1")
+    assert reviewer.login(user, password).status_code == 200
+    admin = Api(live_service.url)
+    admin.login(*live_service.accounts.admin)
+    clients = {e["client"].split()[0]
+               for e in admin.call("GET", "/audit?action=login_failed").json()["events"]}
+    assert clients == {"127.0.0.2"}, "the two logins came from two addresses"
+
+
+def test_one_address_guessing_many_usernames_is_throttled(live_service: LiveService) -> None:
+    from reviewer_app.service.auth import ADDRESS_LIMIT_FACTOR
+
+    guesser = _api_from(live_service.url, "127.0.0.3")
+    limit = live_service.settings.login_rate_limit * ADDRESS_LIMIT_FACTOR
+    for i in range(limit):
+        assert guesser.login(f"nobody-{i}", "wrong password").status_code == 401
+    user, password = live_service.accounts.specialist
+    assert guesser.login(user, password).status_code == 429
+    assert _api_from(live_service.url, "127.0.0.1").login(user, password).status_code == 200

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from reviewer_app.contract import ExposureStatus, TeamPolicy
+from reviewer_app.domain import HarmCategory, Severity
+from tests.helpers.cases import add_urgent_case
 from tests.helpers.service_fixtures import LiveService
 from tests.integration.service.api import Api
 from tests.integration.service.conftest import ClockedService
@@ -29,29 +31,47 @@ def _set_policy(live: LiveService, **changes: Any) -> dict[str, Any]:
     return dict(resp.json()["policy"])
 
 
-def _reveals(api: Api, live: ClockedService, count: int, severity: int = 4) -> None:
-    events = [{
-        "client_id": str(uuid.uuid4()), "case_id": "C1", "media_id": "M1",
-        "harm_category": "graphic_violence", "severity": severity, "kind": "revealed",
-        "duration_ms": 2000, "at": (live.clock() - timedelta(seconds=count - i)).isoformat(),
-    } for i in range(count)]
+def held_case(api: Api, live: LiveService, category: str = "graphic_violence",
+              severity: int = 4) -> dict[str, Any]:
+    """Lease a fresh synthetic case of this kind (it heads the queue) and read it."""
+    case_id = add_urgent_case(live.db_url, HarmCategory(category), Severity(severity))
+    lease = api.lease(1)
+    assert lease.status_code == 201, lease.text
+    assert [c["id"] for c in lease.json()["cases"]] == [case_id]
+    case = api.call("GET", f"/cases/{case_id}")
+    assert case.status_code == 200, case.text
+    return dict(case.json())
+
+
+def report(case: dict[str, Any], at: datetime, *, kind: str = "revealed", ms: int = 2000,
+           **claims: Any) -> dict[str, Any]:
+    """An exposure report for the case's first media item, as the client sends it."""
+    return {"client_id": str(uuid.uuid4()), "case_id": case["id"],
+            "media_id": case["media"][0]["id"], "harm_category": case["harm_category"],
+            "severity": case["severity"], "kind": kind, "duration_ms": ms,
+            "at": at.isoformat(), **claims}
+
+
+def _reveals(api: Api, live: ClockedService, case: dict[str, Any], count: int) -> None:
+    events = [report(case, live.clock() - timedelta(seconds=count - i)) for i in range(count)]
     resp = api.call("POST", "/sync", json={"exposure_events": events})
     assert resp.status_code == 200
     assert [r["status"] for r in resp.json()["results"]] == ["applied"] * count
 
 
 _CAP = {"min_severity": 4, "window": "hour", "measure": "revealed", "limit": 3}
+_NO_MICRO = {"work_interval_minutes": 480, "micro_break_seconds": 0}
 
 
 def test_after_the_caps_worth_of_severe_reveals_leasing_is_refused(
     clocked_service: ClockedService,
 ) -> None:
-    _set_policy(clocked_service, caps=[_CAP], breaks={"work_interval_minutes": 480})
+    _set_policy(clocked_service, caps=[_CAP], breaks=_NO_MICRO)
     api = _login(clocked_service, clocked_service.accounts.specialist)
+    case = held_case(api, clocked_service)
+    _reveals(api, clocked_service, case, 2)
     assert api.lease(1).status_code == 201
-    _reveals(api, clocked_service, 2)
-    assert api.lease(1).status_code == 201
-    _reveals(api, clocked_service, 1)
+    _reveals(api, clocked_service, case, 1)
     refused = api.lease(1)
     assert refused.status_code == 423
     assert refused.json()["code"] == "cap_reached"
@@ -65,9 +85,10 @@ def test_after_the_caps_worth_of_severe_reveals_leasing_is_refused(
 
 
 def test_a_cap_on_one_category_skips_it_when_leasing(clocked_service: ClockedService) -> None:
-    _set_policy(clocked_service, caps=[{**_CAP, "categories": ["graphic_violence"]}])
+    _set_policy(clocked_service, caps=[{**_CAP, "categories": ["graphic_violence"]}],
+                breaks=_NO_MICRO)
     api = _login(clocked_service, clocked_service.accounts.specialist)
-    _reveals(api, clocked_service, 3)
+    _reveals(api, clocked_service, held_case(api, clocked_service), 3)
     lease = api.lease(20)
     assert lease.status_code == 201
     categories = {c["harm_category"] for c in lease.json()["cases"]}
@@ -128,7 +149,7 @@ def test_team_policy_needs_a_fresh_etag(live_service: LiveService) -> None:
 
 def test_lead_sees_team_counters_but_not_single_moods(clocked_service: ClockedService) -> None:
     api = _login(clocked_service, clocked_service.accounts.specialist)
-    _reveals(api, clocked_service, 2, severity=3)
+    _reveals(api, clocked_service, held_case(api, clocked_service, severity=3), 2)
     at = clocked_service.clock().isoformat()
     brk = {"client_id": str(uuid.uuid4()), "kind": "self_initiated", "started_at": at,
            "ended_at": at, "checkin_mood": 2}
@@ -144,9 +165,9 @@ def test_lead_sees_team_counters_but_not_single_moods(clocked_service: ClockedSe
 
 def test_a_fresh_client_is_refused_just_the_same(clocked_service: ClockedService) -> None:
     """Enforcement lives on the service: a new login with no local state changes nothing."""
-    _set_policy(clocked_service, caps=[_CAP], breaks={"work_interval_minutes": 480})
+    _set_policy(clocked_service, caps=[_CAP], breaks=_NO_MICRO)
     api = _login(clocked_service, clocked_service.accounts.specialist)
-    _reveals(api, clocked_service, 3)
+    _reveals(api, clocked_service, held_case(api, clocked_service), 3)
     fresh = _login(clocked_service, clocked_service.accounts.specialist)
     refused = fresh.lease(1)
     assert refused.status_code == 423
@@ -181,9 +202,9 @@ def test_past_the_daily_graphic_limit_only_non_graphic_work_is_leased(
                                                   "graphic_daily_limit_minutes": 1})
     graphic = set(policy["breaks"]["graphic_categories"])
     api = _login(clocked_service, clocked_service.accounts.specialist)
-    shown = [{"client_id": str(uuid.uuid4()), "case_id": "C1", "media_id": "M1",
-              "harm_category": "graphic_violence", "severity": 2, "kind": "shown",
-              "duration_ms": 61_000, "at": clocked_service.clock().isoformat()}]
+    case = held_case(api, clocked_service, severity=2)
+    clocked_service.clock.advance(seconds=90)  # on screen for a minute and a half
+    shown = [report(case, clocked_service.clock(), kind="shown", ms=61_000)]
     assert api.call("POST", "/sync", json={"exposure_events": shown}).status_code == 200
     status = api.call("GET", "/me/exposure").json()
     assert set(status["detail"]["blocked_categories"]) == graphic
@@ -202,9 +223,9 @@ def test_when_every_category_is_past_the_limit_leasing_is_shift_limit(
                                          "graphic_daily_limit_minutes": 1,
                                          "graphic_categories": every})
     api = _login(clocked_service, clocked_service.accounts.specialist)
-    shown = [{"client_id": str(uuid.uuid4()), "case_id": "C1", "media_id": "M1",
-              "harm_category": "scams_fraud", "severity": 1, "kind": "shown",
-              "duration_ms": 61_000, "at": clocked_service.clock().isoformat()}]
+    case = held_case(api, clocked_service, category="scams_fraud", severity=1)
+    clocked_service.clock.advance(seconds=90)
+    shown = [report(case, clocked_service.clock(), kind="shown", ms=61_000)]
     assert api.call("POST", "/sync", json={"exposure_events": shown}).status_code == 200
     refused = api.lease(5)
     assert refused.status_code == 423

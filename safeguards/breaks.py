@@ -136,26 +136,34 @@ class BreakScheduler:
 
     def update(self) -> ReviewerState:
         """Bring the machine up to the clock: end breaks that are over, count work time,
-        start a scheduled break when the work interval is used up."""
+        start a scheduled break when the work interval is used up. A scheduled break begins
+        when the interval ran out, not when someone next asks (the service may not be asked
+        for a while), and a long stretch plays out break by break."""
         mono = self._clock.monotonic()
         dt = max(0.0, mono - self._last_mono)
         self._last_mono = max(mono, self._last_mono)
-        b = self._break
-        if b is not None:
-            over = mono - b.started_mono - b.length
-            if not b.enforced or over < 0:
-                return b.state
-            self._finish(b, b.length)
-            dt = min(dt, over)
-        if self._idle:
-            self._idle_run += dt
-            if self._idle_run >= self._rules.break_seconds:
-                self._work = 0.0
-        else:
-            self._work += dt
-        if self._work >= self._rules.work_interval_seconds:
-            self._start(ReviewerState.SCHEDULED_BREAK, self._rules.break_seconds)
-        return ReviewerState.REVIEWING if self._break is None else self._break.state
+        while True:
+            b = self._break
+            if b is not None:
+                over = mono - b.started_mono - b.length
+                if not b.enforced or over < 0:
+                    return b.state
+                self._finish(b, b.length)
+                dt = min(dt, over)
+            if self._idle:
+                self._idle_run += dt
+                if self._idle_run >= self._rules.break_seconds:
+                    self._work = 0.0
+            else:
+                self._work += dt
+            interval = self._rules.work_interval_seconds
+            if self._work < interval:
+                return ReviewerState.REVIEWING
+            overshoot = min(self._work - interval, dt)  # the interval ran out this long ago
+            self._work = interval
+            self._start(ReviewerState.SCHEDULED_BREAK, self._rules.break_seconds,
+                        age=overshoot)
+            dt = overshoot
 
     def set_idle(self, idle: bool) -> None:
         """Idle time (no case open on the client, no lease held on the service) is not work."""

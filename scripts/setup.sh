@@ -13,8 +13,8 @@ APT_PACKAGES=(
   libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1
   libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-glx0
-  # test tools
-  xvfb xauth x11-apps imagemagick fonts-dejavu-core
+  # test tools (faketime: the moved-clock tests run the workstation under libfaketime)
+  xvfb xauth x11-apps imagemagick fonts-dejavu-core faketime
   # the OS keyring
   gnome-keyring dbus-x11 libsecret-tools
   # PostgreSQL for the multi-instance service tests

@@ -102,8 +102,9 @@ class ApiClient:
     def request(self, method: str, path: str, *, json_body: Any = None,
                 data: bytes | None = None, headers: Mapping[str, str] | None = None,
                 stream: bool = False, case_id: str | None = None,
-                what: str = "The item") -> requests.Response:
-        """An authenticated request; a success response or a typed error."""
+                what: str = "The item", not_modified_ok: bool = False) -> requests.Response:
+        """An authenticated request; a success response (or, with `not_modified_ok`, a 304
+        for a conditional GET) or a typed error."""
         token = self._valid_token()
         response = self._raw(method, path, json_body=json_body, data=data, headers=headers,
                              token=token, stream=stream)
@@ -116,7 +117,7 @@ class ApiClient:
                 response.close()
                 self._session_ended()
                 raise LoginRequired()
-        if response.status_code >= 300:
+        if response.status_code >= 300 and not (not_modified_ok and response.status_code == 304):
             try:
                 raise error_for(response, case_id=case_id, what=what, now=self._clock.now())
             finally:

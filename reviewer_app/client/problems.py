@@ -34,21 +34,31 @@ class Refused(ClientError):
         self.detail = detail
 
 
+def _http_date(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(raw.strip())
+    except (TypeError, ValueError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
 def retry_after_s(response: requests.Response, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date), None when absent."""
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), None when absent. A
+    date is read against service time: `now` (the session's clock), else the reply's own
+    `Date`; never the machine's clock."""
     raw = response.headers.get("Retry-After")
     if not raw:
         return None
     raw = raw.strip()
     if raw.isdigit():
         return float(raw)
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
+    when = _http_date(raw)
+    reference = now or _http_date(response.headers.get("Date"))
+    if when is None or reference is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - reference).total_seconds())
 
 
 def parse_problem(response: requests.Response) -> contract.Problem | None:

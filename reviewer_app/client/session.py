@@ -4,7 +4,6 @@ short store session, writes are serialised, and the outbox row is committed befo
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -14,6 +13,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
+from reviewer_app.client import readings
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -27,7 +27,7 @@ from reviewer_app.client.errors import (
     ServiceUnavailable,
     UnsafeMedia,
 )
-from reviewer_app.client.http import ApiClient, read_json, segment
+from reviewer_app.client.http import ApiClient, segment
 from reviewer_app.client.media import MediaFetcher
 from reviewer_app.client.sync import SyncEngine
 from reviewer_app.config import ClientConfig
@@ -212,7 +212,8 @@ class ReviewSession:
     def engine(self) -> SyncEngine:
         """The background sync engine (created on first use, started by the caller)."""
         if self._engine is None:
-            self._engine = SyncEngine(self._drainer, self._api, self.store, self._clock)
+            self._engine = SyncEngine(self._drainer, self._api, self.store, self._clock,
+                                      read=self.read_safeguards)
         return self._engine
 
     def wake(self) -> None:
@@ -221,22 +222,21 @@ class ReviewSession:
 
     # ------------------------------------------------------------------ safeguards
 
-    def server_policy(self) -> dict[str, Any] | None:
-        """The effective ExposurePolicy as the service sends it; None when it has none."""
-        try:
-            response = self._api.request("GET", "/v1/me/policy", what="Your exposure policy")
-        except NotFound:
-            return None
-        try:
-            body = read_json(response)
-        finally:
-            response.close()
-        value = json.loads(body)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise MalformedReply("a policy that is not a JSON object")
-        return value
+    def read_safeguards(self) -> readings.ServiceReading:
+        """The service's counters, ledger, break state and team policy, now (also kept
+        locally for an offline start). The sync engine does this after every pass."""
+        return readings.read_service(self._api, self.store, self._clock.now())
+
+    def local_safeguards(self) -> readings.LocalSafeguards:
+        """What survived the last process: the scheduler's state, the last reading, the
+        policy in force and this machine's exposure events."""
+        return readings.load_local(self.store, self._clock.now())
+
+    def save_scheduler_state(self, state: dict[str, Any]) -> None:
+        readings.save_scheduler(self.store, state, self._clock.now())
+
+    def local_exposure_events(self) -> list[domain.ExposureEvent]:
+        return readings.local_events(self.store, self._clock.now())
 
     def service_time(self) -> datetime | None:
         """The service's time (its last `Date` header plus monotonic time since), to anchor

@@ -17,14 +17,17 @@ from pydantic import BaseModel, ConfigDict
 from reviewer_app.client.clock import Clock
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
 from reviewer_app.client.errors import (
+    CapReached,
     ClientError,
     LeaseLost,
     LoginRequired,
     NotFound,
-    ServiceUnavailable,
+    OnBreak,
+    ShiftLimit,
 )
 from reviewer_app.client.http import ApiClient, segment
-from reviewer_app.domain import AwareDatetime
+from reviewer_app.client.readings import ServiceReading
+from reviewer_app.domain import AwareDatetime, CaseSummary
 from reviewer_app.store import cases, outbox
 from reviewer_app.store.local import LocalStore
 
@@ -34,6 +37,11 @@ log = logging.getLogger(__name__)
 class _Renewed(BaseModel):
     model_config = ConfigDict(extra="ignore")
     expires_at: AwareDatetime
+    cases: list[CaseSummary]
+
+
+ReadingListener = Callable[[ServiceReading], None]
+"""Called on the engine's thread with each fresh reading of the service's safeguards."""
 
 
 @dataclass(frozen=True)
@@ -60,15 +68,22 @@ def backoff_s(attempt: int, base_s: float, cap_s: float, rng: random.Random,
 
 
 class SyncEngine:
-    """Runs `step()` on its own thread until `stop()`; `wake()` makes it sync now."""
+    """Runs `step()` on its own thread until `stop()`; `wake()` makes it sync now. After every
+    pass that reached the service it reads the reviewer's safeguards from it (`read`) and
+    hands the reading to each listener: the client takes its counters and break state from
+    the authority at start and after every sync, within one pass of any change."""
 
     def __init__(self, drainer: OutboxDrainer, api: ApiClient, store: LocalStore, clock: Clock,
-                 *, progress: ProgressCallback | None = None, idle_s: float = 30.0,
+                 *, read: Callable[[], ServiceReading] | None = None,
+                 progress: ProgressCallback | None = None, idle_s: float = 30.0,
                  base_backoff_s: float = 1.0, max_backoff_s: float = 300.0,
                  renew_margin_s: float = 120.0, rng: random.Random | None = None,
                  wait: Callable[[threading.Event, float], bool] | None = None) -> None:
         self._drainer = drainer
         self._api = api
+        self._read = read
+        self._listeners: list[ReadingListener] = []
+        self.last_reading: ServiceReading | None = None
         self._store = store
         self._clock = clock
         self.progress = progress
@@ -111,6 +126,9 @@ class SyncEngine:
     def wake(self) -> None:
         self._wake.set()
 
+    def add_reading_listener(self, listener: ReadingListener) -> None:
+        self._listeners.append(listener)
+
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
@@ -141,7 +159,25 @@ class SyncEngine:
         self._attempt = 0
         self._online = True
         self._last_error = ""
+        self._take_reading()
         return self.idle_s
+
+    def _take_reading(self) -> None:
+        """Read the service's safeguards; a failure here leaves the last reading in force
+        (the local state is never loosened by a reading that did not come)."""
+        if self._read is None:
+            return
+        try:
+            reading = self._read()
+        except ClientError as exc:
+            log.info("safeguards not read this pass: %s", type(exc).__name__)
+            return
+        self.last_reading = reading
+        for listener in list(self._listeners):
+            try:
+                listener(reading)
+            except Exception:  # a listener's bug must not stop the syncing
+                log.exception("a safeguards listener failed")
 
     def _failed(self, retry_after_s: float | None, message: str) -> float:
         self._online = False
@@ -152,6 +188,8 @@ class SyncEngine:
         return delay
 
     def _renew_leases(self) -> None:
+        """Renew what is due. During an enforced break (or at a cap, for capped cases) the
+        service refuses: the lease is left to expire and its cases go back to the queue."""
         with self._store.read() as db:
             due = cases.leases_to_renew(db, self._clock.now(), self.renew_margin_s)
         for lease_id in due:
@@ -163,7 +201,8 @@ class SyncEngine:
                 with self._store.write() as db:
                     cases.lease_ended(db, lease_id)
                 continue
-            except ServiceUnavailable:
-                raise
+            except (OnBreak, CapReached, ShiftLimit) as exc:
+                log.info("lease %s not renewed (%s)", lease_id, type(exc).__name__)
+                continue
             with self._store.write() as db:
-                cases.renewed(db, lease_id, renewed.expires_at)
+                cases.renewed(db, lease_id, renewed.expires_at, [c.id for c in renewed.cases])

@@ -73,9 +73,15 @@ def leases_to_renew(db: Session, now: datetime, margin_s: float) -> list[str]:
             if (from_utc_text(exp) - now).total_seconds() <= margin_s]
 
 
-def renewed(db: Session, lease_id: str, expires_at: datetime) -> None:
+def renewed(db: Session, lease_id: str, expires_at: datetime, kept: list[str]) -> None:
+    """The lease runs on for the cases in `kept`; its other undecided cases went back to
+    the queue (e.g. a capped category) and leave the local queue."""
     db.execute(update(LeaseRow).where(LeaseRow.lease_id == lease_id)
                .values(expires_at=utc_text(expires_at)))
+    db.execute(update(CachedCase)
+               .where(CachedCase.lease_id == lease_id, CachedCase.decided.is_(False),
+                      CachedCase.id.not_in(kept))
+               .values(released=True))
 
 
 def lease_ended(db: Session, lease_id: str) -> None:

@@ -88,3 +88,16 @@ class ExposureLedgerRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     duration_ms: Mapped[int] = mapped_column(Integer)
     at: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class SafeguardRecord(Base):
+    """One named safeguards record (JSON): `scheduler`, the client's break scheduler state;
+    `service_status`, the service's last ExposureStatus (counters, break state, ledger);
+    `policy`, the team policy in force with its ETag. Times are service time."""
+
+    __tablename__ = "safeguard_record"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    saved_at: Mapped[str] = mapped_column(String(32))

@@ -47,11 +47,11 @@ def test_faults_and_a_service_restart_lose_and_duplicate_nothing(
                          for i, c in enumerate(leased)}
             notes = {str(session.add_note(c.id, f"note {i}").client_id)
                      for i, c in enumerate(leased[:40])}
-            for i, c in enumerate(leased[:20]):
+            for c in leased[:20]:
                 session.record_exposure(domain.ExposureEvent(
-                    client_id=uuid.uuid4(), case_id=c.id, media_id=f"m{i}",
+                    client_id=uuid.uuid4(), case_id=c.id, media_id=session.case(c.id).media[0].id,
                     harm_category=c.harm_category, severity=c.severity,
-                    kind=domain.ExposureKind.SHOWN, duration_ms=500, at=session._clock.now()))
+                    kind=domain.ExposureKind.SHOWN, duration_ms=500, at=session.clock.now()))
 
             proxy.plan = FaultPlan(latency=0.2, reset=0.15, stall=0.05, drop_reply=0.25)
             session._drainer.batch_items = 8

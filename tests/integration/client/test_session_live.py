@@ -222,10 +222,14 @@ def test_server_policy_and_exposure(review_session: ReviewSession, live_service:
     paths = requests.get(f"{live_service.url}/openapi.json", timeout=10).json()["paths"]
     if "/v1/me/exposure" not in paths:
         pytest.skip("the service does not serve /v1/me/exposure yet")
-    policy = review_session.server_policy()
-    assert policy is None or isinstance(policy, dict)
-    status = review_session.server_exposure()
-    assert status.break_state.state
+    reading = review_session.read_safeguards()
+    assert isinstance(reading.policy, dict)
+    assert reading.policy_etag
+    assert reading.status.break_state.state
+    again = review_session.read_safeguards()
+    assert again.policy is None  # unchanged: the service answered 304 to If-None-Match
+    assert again.policy_etag == reading.policy_etag
+    assert review_session.local_safeguards().policy == reading.policy
 
 
 def test_store_stays_consistent(review_session: ReviewSession) -> None:

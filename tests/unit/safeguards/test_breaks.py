@@ -261,6 +261,8 @@ def test_no_enforced_break_ends_before_its_length_on_the_monotonic_clock(
     nominal = {ReviewerState.MICRO_BREAK: rules.micro_break_seconds,
                ReviewerState.SCHEDULED_BREAK: rules.break_seconds,
                ReviewerState.CAP_REACHED: rules.break_seconds}
+    nominal_of = {BreakKind.MICRO: rules.micro_break_seconds,
+                  BreakKind.SCHEDULED: rules.break_seconds, BreakKind.CAP: rules.break_seconds}
     must_last_until: float | None = None  # monotonic reading before which it may not end
     for name, arg in ops:
         requested: ReviewerState | None = None
@@ -305,12 +307,18 @@ def test_no_enforced_break_ends_before_its_length_on_the_monotonic_clock(
             assert state in ENFORCED
         for event in scheduler.take_break_events():
             if event.kind is not BreakKind.SELF_INITIATED:
-                assert must_last_until is not None
-                assert mono >= must_last_until - 1e-6
+                # every enforced break lasted its full length, even one that began and ended
+                # within one long stretch (a scheduled break begins when the interval ran out)
+                lasted = (event.ended_at - event.started_at).total_seconds()
+                assert lasted >= nominal_of[event.kind] - 1e-6
+                if must_last_until is not None:
+                    assert mono >= must_last_until - 1e-6
                 must_last_until = None
         if state in ENFORCED:
+            info = scheduler.current_break
+            assert info is not None
             if must_last_until is None:
-                must_last_until = mono + nominal[state]
+                must_last_until = mono - info.elapsed_seconds + nominal[state]
             if requested is not None:
                 must_last_until = max(must_last_until, mono + nominal[requested])
         else:
@@ -388,3 +396,25 @@ def test_the_service_counting_more_work_brings_the_scheduled_break_sooner() -> N
     assert scheduler.work_seconds == pytest.approx(10 * 60)
     scheduler.raise_work(50 * 60)
     assert scheduler.state is ReviewerState.SCHEDULED_BREAK
+
+
+def test_a_scheduled_break_begins_when_the_interval_ran_out_not_when_next_asked() -> None:
+    """The service is asked only now and then: a break it finds due began back then."""
+    clock = ManualClock()
+    scheduler = BreakScheduler(RULES, clock)
+    began = clock.now() + timedelta(minutes=50)
+    clock.advance(55 * 60)  # nobody asked for 55 minutes
+    info = scheduler.current_break
+    assert info is not None
+    assert info.state is ReviewerState.SCHEDULED_BREAK
+    assert info.started_at == began
+    assert info.remaining_seconds == pytest.approx(5 * 60)
+    clock.advance(2 * 3600)  # two more hours of holding cases, asked about once
+    ended = scheduler.take_break_events()
+    # 50-60 break, 60-110 work, 110-120 break, 120-170 work, 170-180 break: now is 175
+    assert [e.started_at for e in ended] == [began, began + timedelta(minutes=60)]
+    assert all(e.ended_at - e.started_at == timedelta(minutes=10) for e in ended)
+    info = scheduler.current_break
+    assert info is not None
+    assert info.started_at == began + timedelta(minutes=120)
+    assert info.remaining_seconds == pytest.approx(5 * 60)

@@ -1,8 +1,15 @@
 """The workstation window: queue on the left, the case (context, then media) in the middle,
 the decision bar below, sync status at the bottom. Every command has a key and is in the
-Ctrl+K palette; window geometry and splitters are remembered between sessions."""
+Ctrl+K palette; window geometry and splitters are remembered between sessions.
+
+Closing first saves: the content is hidden (a reveal in progress is booked), every command is
+locked and the window says "Saving your work…" until `before_close` reports back through
+`finish_close()`."""
 
 from __future__ import annotations
+
+import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -23,15 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.client.errors import ClientError
-from reviewer_app.domain import CaseSummary, ExposureEvent
-from reviewer_app.store.outbox import Conflict
+from reviewer_app.domain import CaseSummary, ExposureEvent, HarmCategory, ProblemCode
+from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
 from ui.imaging import RevealStep, SafeRendering
 from ui.render_cache import CaseMedia
 from ui.review_flow import ReviewFlow, SyncState
 from ui.theme import apply_theme
 from ui.views.break_overlay import BreakOverlay
-from ui.views.case_view import CaseView, category_warning
+from ui.views.case_view import CaseView, category_warning, hours_minutes
 from ui.views.command_palette import CommandPalette
 from ui.views.decision_bar import DecisionBar, DecisionDraft
 from ui.views.exposure_meter import ExposureMeter
@@ -42,11 +49,39 @@ from ui.wellness import WellnessMonitor
 
 HOLD_KEY = Qt.Key.Key_Space
 _TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
+_NOT_COUNTED_KINDS = frozenset({ItemKind.EXPOSURE.value, ItemKind.BREAK.value})
+_ALL_CATEGORIES = frozenset(HarmCategory)
+
+
+def not_counted(problem: Conflict) -> bool:
+    """An exposure or break report the service refused: it is kept, and not counted."""
+    return problem.kind in _NOT_COUNTED_KINDS
+
+
+def problem_text(problem: Conflict) -> str:
+    """One refused item as the reviewer reads it."""
+    if not_counted(problem):
+        return f"Not counted: {problem.reason}"
+    return f"Case {problem.case_id or '-'}: {problem.kind}, {problem.status}: {problem.reason}"
+
+
+def retry_text(seconds: float) -> str:
+    return f"{int(seconds)} s" if seconds < 60 else hours_minutes(seconds)
+
+
+def way_out_of(verdict: Verdict) -> tuple[bool, bool]:
+    """(release, pull): what stays usable under this refusal. Giving cases back touches no
+    content, so it always may; pulling only at a cap or the shift limit with no break running
+    and some category still open (the service leases only those)."""
+    pull = (verdict.current_break is None
+            and verdict.reason in (ProblemCode.CAP_REACHED, ProblemCode.SHIFT_LIMIT)
+            and not verdict.blocked_categories >= _ALL_CATEGORIES)
+    return True, pull
 
 
 class MainWindow(QMainWindow):
     """Signals:
-        sig_closing(): the window is about to close (leases get released, sync flushes).
+        sig_closing(): the window is closing for real, after `before_close` saved the work.
     """
 
     sig_closing = Signal()
@@ -93,7 +128,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(container)
         self.overlay = BreakOverlay(container)
         self._locked = False
-        self._shown_problems: list[Conflict] = []
+        self._lock_verdict: Verdict | None = None
+        self._shown_problems: set[str] = set()
+        self.before_close: Callable[[], None] | None = None
+        """Called on the first close request; it saves the work, then calls `finish_close()`.
+        Without it the window closes at once."""
+        self._close_state = "open"  # -> "saving" -> "closing"
 
         self.sync_label = QLabel("Starting…", self)
         self.sync_label.setObjectName("syncStatus")
@@ -108,6 +148,9 @@ class MainWindow(QMainWindow):
         self._wire()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
         self._restore()
+        display = self.wellness.verdict.display  # render the first case right, not at a default
+        self.viewer.policy = viewer_policy(display)
+        self.flow.restyle(display)
         self.wellness.set_personal(load_personal(settings))
 
     # ------------------------------------------------------------------ actions
@@ -157,6 +200,7 @@ class MainWindow(QMainWindow):
         f = self.flow
         f.sig_queue.connect(self.on_queue)
         f.sig_opened.connect(self.on_opened)
+        f.sig_loading.connect(self.on_loading)
         f.sig_rendering.connect(self.on_rendering)
         f.sig_decided.connect(self.queue.model.mark_decided)
         f.sig_sync_state.connect(self.on_sync_state)
@@ -174,6 +218,8 @@ class MainWindow(QMainWindow):
         self.wellness.sig_verdict.connect(self.apply_verdict)
         self.overlay.sig_end_requested.connect(self.wellness.end_self_break)
         self.overlay.sig_mood.connect(self.wellness.set_mood)
+        self.overlay.sig_release_requested.connect(self.act_release.trigger)
+        self.overlay.sig_pull_requested.connect(self.act_pull.trigger)
         self.viewer.sig_needs_step.connect(lambda step: f.request_step(RevealStep(step)))
         self.viewer.sig_step_changed.connect(self._show_step)
 
@@ -181,22 +227,50 @@ class MainWindow(QMainWindow):
 
     def on_queue(self, cases: list[CaseSummary]) -> None:
         self.queue.model.set_cases(cases)
-        if self.flow.current is not None:
-            self.queue.select(self.flow.current.case.id)
+        if self.flow.open_id is not None:
+            self.queue.select(self.flow.open_id)
+        self._leave_capped_case(cases)
+
+    def _leave_capped_case(self, cases: list[CaseSummary]) -> None:
+        """At a cap (no break), cases pulled with Ctrl+L are of open categories: go to the
+        first of them instead of staying locked on the capped case."""
+        verdict, current = self._lock_verdict, self.flow.current
+        if (verdict is None or current is None or not way_out_of(verdict)[1]
+                or not verdict.blocks(current.case.harm_category)):
+            return
+        other = next((c for c in cases if not verdict.blocks(c.harm_category)
+                      and c.id not in self.flow.decided), None)
+        if other is not None:
+            self.flow.open(other.id)
+
+    def on_loading(self, case_id: str) -> None:
+        """A case is being opened: what was on screen goes now (its reveal is booked to it),
+        and nothing can be decided until the new case is painted."""
+        self.viewer.clear(f"Loading case {case_id}…")
+        self.case_view.context.setText(f"<p>Loading case {html.escape(case_id)}…</p>")
+        self.case_view.set_media_note(None)
+        self.decision_bar.set_case(None)
+        summary = next((c for c in self.flow.cases if c.id == case_id), None)
+        if summary is not None:
+            self.wellness.set_case(summary.harm_category, summary.severity)
+        self.queue.select(case_id)
+        self._refresh_commands()
 
     def on_opened(self, entry: CaseMedia | None) -> None:
+        self.viewer.clear()  # the item before goes first (its reveal is booked to it)
         if entry is None:
             self.wellness.set_case(None, None)
         else:
             self.wellness.set_case(entry.case.harm_category, entry.case.severity)
         self.case_view.show_case(entry.case if entry else None)
         self.decision_bar.set_case(entry.case if entry else None)
+        self._refresh_commands()
         if entry is None:
             return
         self.queue.select(entry.case.id)
         blurred = entry.renderings.get(RevealStep.BLURRED)
         if blurred is not None:
-            self.viewer.show_item(blurred, severity=int(entry.case.severity),
+            self.viewer.show_item(blurred, entry.subject,
                                   label=category_warning(entry.case.harm_category,
                                                          int(entry.case.severity)))
             for step, rendering in entry.renderings.items():
@@ -208,32 +282,42 @@ class MainWindow(QMainWindow):
         self.viewer.setFocus()
 
     def on_rendering(self, case_id: str, rendering: SafeRendering) -> None:
-        current = self.flow.current
-        if current is not None and current.case.id == case_id:
+        current, shown = self.flow.current, self.viewer.subject
+        if current is not None and current.case.id == case_id and (
+                shown is None or shown.case_id == case_id):
             self.viewer.add_rendering(rendering)
 
     def on_sync_state(self, state: SyncState) -> None:
         counts = state.counts
         link = "Online" if state.online else (
-            f"Offline, retrying in {int(state.retry_in_s)} s" if state.retry_in_s else "Offline")
+            f"Offline, retrying in {retry_text(state.retry_in_s)}" if state.retry_in_s
+            else "Offline")
         text = f"{link} · {counts.pending} pending · {counts.synced} synced"
-        to_resolve = counts.conflicts + counts.invalid
-        if to_resolve:
+        refused = sum(1 for p in state.problems if not_counted(p))
+        to_resolve = counts.conflicts + counts.invalid - refused
+        if to_resolve > 0:
             text += f" · {to_resolve} to resolve (Ctrl+Shift+C)"
+        if refused:
+            text += f" · {refused} not counted (Ctrl+Shift+C)"
         self.sync_label.setText(text)
         self.sync_label.setToolTip(state.last_error or "All changes are kept locally until "
                                    "the service confirms them.")
-        if state.problems != self._shown_problems and state.problems:
-            self._shown_problems = list(state.problems)
-            first = state.problems[0]
-            self.show_error(f"Not applied by the service: case {first.case_id or '-'} "
-                            f"({first.kind}): {first.reason}. Ctrl+Shift+C lists them all.")
+        new = [p for p in state.problems if p.client_id not in self._shown_problems]
+        self._shown_problems.update(p.client_id for p in new)
+        if new:
+            first = new[0]
+            if not_counted(first):
+                self.show_error(f"{problem_text(first)}. Ctrl+Shift+C lists them all.")
+            else:
+                self.show_error(f"Not applied by the service: case {first.case_id or '-'} "
+                                f"({first.kind}): {first.reason}. Ctrl+Shift+C lists them all.")
 
     def show_conflicts(self) -> None:
-        """Every item the service would not apply, with its case and reason."""
+        """Every item the service would not apply, with its case and reason; refused exposure
+        and break reports read "Not counted"."""
         problems = self.flow.sync_state.problems if self.flow.sync_state else []
-        text = "\n".join(f"Case {p.case_id or '-'}: {p.kind}, {p.status}: {p.reason}"
-                         for p in problems) or "Nothing to resolve: the service applied all."
+        text = "\n".join(problem_text(p) for p in problems) or (
+            "Nothing to resolve: the service applied all.")
         QMessageBox.information(self, "Items the service did not apply", text)
 
     # ------------------------------------------------------------------ safeguards
@@ -242,34 +326,62 @@ class MainWindow(QMainWindow):
         self.wellness.record(event)
 
     def apply_verdict(self, verdict: Verdict) -> None:
-        """Obey the gate at once: lock and hide on a refusal, unlock when it clears."""
+        """Obey the gate at once: lock and hide on a refusal, unlock when it clears; new
+        display rules re-render what is on screen and cached."""
         self.viewer.policy = viewer_policy(verdict.display)
-        self.flow.blur_width = verdict.display.blur_width_px
-        self.flow.grayscale = verdict.display.grayscale
+        if self.flow.restyle(verdict.display):
+            self.viewer.forget_sharp()  # a reveal in progress ends, booked to its own case
         self.meter.update_from(self.wellness.policy, self.wellness.ledger, verdict,
                                self.wellness.clock.now())
+        if self._close_state != "open":
+            return
         if not verdict.allowed:
-            self._lock(True)
-            self.overlay.show_verdict(verdict)
+            self._lock(verdict)
+            release, pull = way_out_of(verdict)
+            self.overlay.show_verdict(verdict, release=release and self.act_release.isEnabled(),
+                                      pull=pull and self.act_pull.isEnabled())
         elif self._locked:
-            self._lock(False)
+            self._lock(None)
 
     def on_refused(self, exc: ClientError) -> None:
         """The service refused a lease (break, cap, shift limit): say so and when."""
         self.show_error(str(exc))
 
-    def _lock(self, locked: bool) -> None:
+    def _lock(self, verdict: Verdict | None) -> None:
+        """Lock for a refusing verdict (None: unlock). Content and decisions are locked; what
+        stays usable is `way_out_of` the verdict."""
+        locked = verdict is not None
         if locked and not self._locked:
             self.viewer.hide_now()
         self._locked = locked
-        self.queue.set_locked(locked)
-        for action in self._commands:
-            if action not in (self.act_quit, self.act_theme, self.act_palette):
-                action.setEnabled(not locked)
+        self._lock_verdict = verdict
+        self._refresh_commands()
         if not locked:
             self.overlay.hide()
             self.viewer.unhide()
             self.viewer.setFocus()
+
+    def _refresh_commands(self) -> None:
+        """Enable what may be used now: everything while reviewing (a decision only with a
+        case open); under a lock the window's own commands and the way out; nothing while
+        saving at quit."""
+        always = {self.act_quit, self.act_theme, self.act_palette}
+        keep: set[QAction] | None = None
+        if self._close_state != "open":
+            keep = set()
+        elif self._lock_verdict is not None:
+            release, pull = way_out_of(self._lock_verdict)
+            keep = always | ({self.act_release} if release else set()) | (
+                {self.act_pull} if pull else set())
+        decisions = set(self.decision_bar.decision_actions.values())
+        for action in self._commands:
+            enabled = keep is None or action in keep
+            if action in decisions:
+                enabled = enabled and self.flow.current is not None
+            action.setEnabled(enabled)
+        self.queue.set_locked(keep is not None, release=keep is not None
+                              and self.act_release in keep,
+                              pull=keep is not None and self.act_pull in keep)
 
     @property
     def locked(self) -> bool:
@@ -285,7 +397,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ commands
 
     def decide(self, draft: DecisionDraft) -> None:
-        self.viewer.clear()
+        if self._locked or self.flow.current is None:
+            return
+        self.viewer.clear()  # the reveal ends here, booked to the case decided
         self.flow.decide(draft.action, policy_refs=draft.policy_refs, reason=draft.reason,
                          escalate_to=draft.escalate_to)
 
@@ -293,7 +407,7 @@ class MainWindow(QMainWindow):
         cases = [c.id for c in self.flow.cases if c.id not in self.flow.decided]
         if not cases:
             return
-        current = self.flow.current.case.id if self.flow.current else None
+        current = self.flow.open_id
         i = cases.index(current) if current in cases else -delta
         self.flow.open(cases[(i + delta) % len(cases)])
 
@@ -374,7 +488,44 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/caseSplit", self.case_view.splitter.saveState())
         self.settings.sync()
 
+    @property
+    def saving(self) -> bool:
+        """Quit was asked and the work is being saved (the window is still up)."""
+        return self._close_state == "saving"
+
+    def show_saving(self, detail: str | None = None) -> None:
+        """Quit was asked: hide the content (ending a reveal, which queues its exposure event),
+        lock every command and say that the work is being saved."""
+        self.viewer.hide_now()
+        self._locked = True
+        if self._close_state == "open":
+            self._close_state = "saving"
+        self._refresh_commands()
+        if detail is None:
+            self.overlay.show_saving()
+        else:
+            self.overlay.show_saving(detail)
+        self.statusBar().showMessage("Saving your work…")
+
+    def allow_close(self) -> None:
+        """The work is saved: the next close goes through."""
+        self._close_state = "closing"
+
+    def finish_close(self) -> None:
+        """The work is saved: close now."""
+        self.allow_close()
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._close_state == "open" and self.before_close is not None:
+            event.ignore()
+            self.show_saving()
+            self.before_close()
+            return
+        if self._close_state == "saving":
+            event.ignore()  # it closes by itself when the work is saved
+            return
+        self._close_state = "closing"
         self.viewer.hide_now()
         self.save_state()
         QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]

@@ -2,7 +2,9 @@
 
 Every network and database call runs on the serial session pool, every decode on the decode
 pool; this object only routes results back to the widgets by signal. It never holds a
-rendering it did not get from `ui.imaging`.
+rendering it did not get from `ui.imaging`. Prefetched cases get their blurred step only;
+the sharp steps are made for the open case alone. Every exposure event is built from the
+subject the viewer reports with it, never from "the case open now".
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from reviewer_app.domain import (
     new_client_id,
 )
 from reviewer_app.store.outbox import Conflict, OutboxCounts
+from safeguards import DisplaySettings
 from ui.imaging import DEFAULT_BLUR_WIDTH, RevealStep, SafeRendering, placeholder, render
-from ui.render_cache import CaseMedia, RenderCache
+from ui.render_cache import CaseMedia, ExposureSubject, RenderCache
 from ui.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -41,12 +44,15 @@ class SyncState:
     last_error: str
     retry_in_s: float
     problems: list[Conflict] = field(default_factory=list)
+    leased: frozenset[str] | None = None
+    """Ids of the cases the local store still holds under a lease (None: not read)."""
 
 
 class ReviewFlow(QObject):
     """Signals:
         sig_queue(object): list[CaseSummary] of the leased cases.
         sig_opened(object): the CaseMedia now open (or None).
+        sig_loading(str): this case is being opened but is not ready: clear the screen now.
         sig_rendering(str, object): a SafeRendering for a case id.
         sig_decided(str): a decision for this case id is safely in the outbox.
         sig_counts(object): outbox counts from the store.
@@ -59,6 +65,7 @@ class ReviewFlow(QObject):
 
     sig_queue = Signal(object)
     sig_opened = Signal(object)
+    sig_loading = Signal(str)
     sig_rendering = Signal(str, object)
     sig_decided = Signal(str)
     sig_counts = Signal(object)
@@ -87,6 +94,10 @@ class ReviewFlow(QObject):
         self.sync_state: SyncState | None = None
         self.current: CaseMedia | None = None
         self._loading: set[str] = set()
+        self._rendering: dict[tuple[str, RevealStep], list[Callable[[], None]]] = {}
+        self._generation = 0
+        """Bumped when the display rules change: a rendering made under older ones is redone."""
+        self._stopped = False
         self._handle = QElapsedTimer()
         self._counts_timer = QTimer(self)
         self._counts_timer.timeout.connect(self.refresh_counts)
@@ -94,12 +105,21 @@ class ReviewFlow(QObject):
     # ------------------------------------------------------------------ queue
 
     def start(self, counts_interval_ms: int = 1000) -> None:
-        """Begin polling outbox counts; the first `pull` also brings back earlier leases."""
+        """Begin polling outbox counts (and noticing lost leases); the first `pull` also brings
+        back earlier leases."""
+        self._stopped = False
         self._counts_timer.start(counts_interval_ms)
         self.refresh_counts()
 
     def stop(self) -> None:
+        """Quit: stop polling and open nothing more (what is queued still gets written)."""
+        self._stopped = True
         self._counts_timer.stop()
+
+    @property
+    def open_id(self) -> str | None:
+        """The case open or being opened (set before its rendering is ready)."""
+        return self.cache.pinned
 
     def _run(self, op: Callable[[], Any], on_done: Callable[[Any], Any] | None = None) -> None:
         self.workers.run(op, on_done, self._failed)
@@ -121,18 +141,24 @@ class ReviewFlow(QObject):
             self.session.release_all()
             return self.session.leased_cases()
 
-        self.current = None
+        self._leave()
         self.sig_opened.emit(None)
         self._run(op, self._got_queue)
 
     def _got_queue(self, cases: list[CaseSummary]) -> None:
         self.pulls_answered += 1
         self.cases = [c for c in cases if c.id not in self.decided]
+        kept = {c.id for c in self.cases}
+        for entry in self.cache.entries():
+            if entry.case.id not in kept and entry.case.id != self.cache.pinned:
+                self.cache.drop(entry.case.id)
         self.sig_queue.emit(self.cases)
         self.sig_message.emit(f"{len(self.cases)} cases leased")
-        if self.current is None and self.cases:
+        if self.open_id is not None and self.open_id not in kept:
+            self._leave()  # the case being opened is no longer leased
+        if self.open_id is None and self.cases:
             self.open(self.cases[0].id)
-        elif self.current is None:
+        elif self.open_id is None:
             self.sig_opened.emit(None)
 
     def next_case_id(self, after: str | None) -> str | None:
@@ -148,7 +174,11 @@ class ReviewFlow(QObject):
     # ------------------------------------------------------------------ open
 
     def open(self, case_id: str) -> None:
-        """Open a case: painted at once when prefetched, else loaded and rendered off-thread."""
+        """Open a case: painted at once when prefetched; otherwise `sig_loading` clears the
+        screen at once and the case is loaded and rendered off-thread."""
+        if self._stopped or (self.current is not None and self.current.case.id == case_id):
+            return
+        self._leave()
         self.cache.pinned = case_id
         self._handle.start()
         entry = self.cache.get(case_id)
@@ -157,12 +187,24 @@ class ReviewFlow(QObject):
             self.sig_opened.emit(entry)
             self._ensure_renderings(entry)
         else:
-            self.current = None
-            self._load(case_id, then_open=True)
+            self.sig_loading.emit(case_id)
+            if entry is not None:
+                self._render(entry, RevealStep.BLURRED,
+                             then=lambda: self._opened_if_current(case_id))
+            else:
+                self._load(case_id)
         self._prefetch_after(case_id)
 
-    def _load(self, case_id: str, *, then_open: bool) -> None:
-        if case_id in self._loading and not then_open:
+    def _leave(self) -> None:
+        """Close the open case: its sharp renderings go (they are made for the open case only)."""
+        if self.current is not None:
+            self.cache.drop_sharp(self.current.case.id)
+        self.current = None
+        self.cache.pinned = None
+
+    def _load(self, case_id: str) -> None:
+        """Fetch a case and its picture, then render the blur; it opens if it is wanted by then."""
+        if case_id in self._loading:
             return
         self._loading.add(case_id)
 
@@ -179,9 +221,10 @@ class ReviewFlow(QObject):
 
         def done(entry: CaseMedia) -> None:
             self._loading.discard(case_id)
+            if self._stopped:
+                return
             self.cache.put(entry)
-            self._render(entry, RevealStep.BLURRED,
-                         then=(lambda: self._opened_if_current(case_id)) if then_open else None)
+            self._render(entry, RevealStep.BLURRED, then=lambda: self._opened_if_current(case_id))
 
         def failed(exc: BaseException) -> None:
             self._loading.discard(case_id)
@@ -190,15 +233,28 @@ class ReviewFlow(QObject):
         self.workers.run(op, done, failed)
 
     def _opened_if_current(self, case_id: str) -> None:
-        if self.cache.pinned == case_id:
-            entry = self.cache.get(case_id)
-            if entry is not None:
-                self.current = entry
-                self.sig_opened.emit(entry)
-                self._ensure_renderings(entry)
+        if self._stopped or self.cache.pinned != case_id:
+            return
+        entry = self.cache.get(case_id)
+        if entry is None or entry is self.current or RevealStep.BLURRED not in entry.renderings:
+            return
+        self.current = entry
+        self.sig_opened.emit(entry)
+        self._ensure_renderings(entry)
 
     def _render(self, entry: CaseMedia, step: RevealStep,
                 then: Callable[[], None] | None = None) -> None:
+        """Render one step off-thread, once (a second ask waits for the first). A rendering
+        made under display rules that changed meanwhile is made again; a sharp one arriving
+        after its case was closed is dropped."""
+        key = (entry.case.id, step)
+        waiting = self._rendering.get(key)
+        if waiting is not None:
+            if then is not None:
+                waiting.append(then)
+            return
+        self._rendering[key] = [then] if then is not None else []
+        generation = self._generation
         data, display = entry.data, QSize(self.display)
         width, gray = self.blur_width, self.grayscale
         problem = entry.problem
@@ -211,17 +267,52 @@ class ReviewFlow(QObject):
             return render(data, step, display, blur_width=width, grayscale=gray)
 
         def done(rendering: SafeRendering) -> None:
+            thens = self._rendering.pop(key, [])
+            if self._stopped or self.cache.peek(entry.case.id) is not entry:
+                return  # quitting, or the case left the cache (decided, released, lost)
+            if step is not RevealStep.BLURRED and self.cache.pinned != entry.case.id:
+                return  # sharp steps are for the open case only
+            if generation != self._generation:  # redo it under the rules now in force
+                self._render(entry, step)
+                for waiting_then in thens:
+                    self._render(entry, step, then=waiting_then)
+                return
             if rendering.placeholder and step is not RevealStep.BLURRED:
                 return  # a reveal that cannot be made safely simply stays blurred
             self.cache.add_rendering(entry.case.id, rendering)
             self.sig_rendering.emit(entry.case.id, rendering)
-            if then is not None:
-                then()
+            for after in thens:
+                after()
 
-        self.workers.decode(op, done)
+        def failed(exc: BaseException) -> None:
+            self._rendering.pop(key, None)
+            log.error("rendering failed outside the safeguarded pipeline", exc_info=exc)
+
+        self.workers.run(op, done, failed, pool=self.workers.decode_pool)
+
+    def restyle(self, display: DisplaySettings) -> bool:
+        """New display rules (a team policy that arrived, a personal setting): when the blur
+        or grayscale changed, every cached rendering goes, the open case's blurred step is
+        rendered again at once and the prefetched ones follow. The caller ends any reveal on
+        screen first (it is booked to its own case). Returns whether anything changed."""
+        width, gray = display.blur_width_px, display.grayscale
+        if width == self.blur_width and gray == self.grayscale:
+            return False
+        self.blur_width, self.grayscale = width, gray
+        self._generation += 1
+        self.cache.drop_renderings()
+        current = self.current
+        if current is not None:
+            self._render(current, RevealStep.BLURRED, then=lambda: self._ensure_renderings(current))
+        if self.cache.pinned is not None:
+            self._prefetch_after(self.cache.pinned)
+        return True
 
     def _ensure_renderings(self, entry: CaseMedia) -> None:
-        """The sharp steps for reveal, decoded in the background once the blur is up."""
+        """The sharp steps for reveal, decoded in the background once the blur is up; only
+        for the open case."""
+        if entry is not self.current:
+            return
         blurred = entry.renderings.get(RevealStep.BLURRED)
         if blurred is None or blurred.placeholder:
             return
@@ -248,9 +339,9 @@ class ReviewFlow(QObject):
         for nxt in ids:
             entry = self.cache.get(nxt)
             if entry is None:
-                self._load(nxt, then_open=False)
-            else:
-                self._ensure_renderings(entry)
+                self._load(nxt)
+            elif RevealStep.BLURRED not in entry.renderings:
+                self._render(entry, RevealStep.BLURRED)  # blurred only: it is not open
 
     # ------------------------------------------------------------------ decide
 
@@ -278,12 +369,11 @@ class ReviewFlow(QObject):
         self.workers.run(op, self._decided, failed)
         if and_next:
             nxt = self.next_case_id(case_id)
+            self._leave()
             self.cache.drop(case_id)
             if nxt is not None:
                 self.open(nxt)
             else:
-                self.current = None
-                self.cache.pinned = None
                 self.sig_opened.emit(None)
                 self.sig_message.emit("Queue done. Pull more cases with Ctrl+L.")
 
@@ -300,13 +390,12 @@ class ReviewFlow(QObject):
 
     # ------------------------------------------------------------------ exposure
 
-    def record_exposure(self, kind: str, duration_ms: int) -> ExposureEvent | None:
-        entry = self.current
-        if entry is None or entry.media is None:
-            return None
+    def record_exposure(self, subject: ExposureSubject, kind: str,
+                        duration_ms: int) -> ExposureEvent:
+        """Book an exposure to the item it was of (as the viewer reports it), at service time."""
         event = ExposureEvent(
-            client_id=new_client_id(), case_id=entry.case.id, media_id=entry.media.id,
-            harm_category=entry.case.harm_category, severity=entry.case.severity,
+            client_id=new_client_id(), case_id=subject.case_id, media_id=subject.media_id,
+            harm_category=subject.harm_category, severity=subject.severity,
             kind=ExposureKind(kind), duration_ms=max(0, duration_ms),
             at=self.session.clock.now(),
         )
@@ -323,13 +412,39 @@ class ReviewFlow(QObject):
         status = self.session.engine.status
         counts = self.session.outbox_counts()
         problems = self.session.conflicts() if counts.conflicts or counts.invalid else []
+        leased = frozenset(c.id for c in self.session.leased_cases())
         return SyncState(counts=counts, online=status.online, last_error=status.last_error,
-                         retry_in_s=status.next_attempt_in_s, problems=problems)
+                         retry_in_s=status.next_attempt_in_s, problems=problems, leased=leased)
 
     def _got_sync_state(self, state: SyncState) -> None:
         self.sync_state = state
+        if state.leased is not None and not self._stopped:
+            self._notice_lost_leases(state.leased)
         self.sig_counts.emit(state.counts)
         self.sig_sync_state.emit(state)
+
+    def _notice_lost_leases(self, leased: frozenset[str]) -> None:
+        """Cases whose lease ended on the service (the sync engine marks them released) leave
+        the queue; the open one is closed at once (its reveal is booked as the viewer clears)
+        and the status line says so. Decided ones stay: their decision still syncs."""
+        lost = [c.id for c in self.cases if c.id not in leased and c.id not in self.decided]
+        if not lost:
+            return
+        gone = set(lost)
+        self.cases = [c for c in self.cases if c.id not in gone]
+        open_id = self.cache.pinned
+        if open_id in gone:
+            self._leave()
+            self.sig_opened.emit(None)
+        for case_id in lost:
+            self.cache.drop(case_id)
+        self.sig_queue.emit(self.cases)
+        if open_id in gone:
+            self.sig_message.emit(f"Case {open_id} is no longer yours: its lease ended on the "
+                                  "service, so it was closed. Ctrl+Down opens the next case.")
+        else:
+            self.sig_message.emit(f"{len(lost)} case(s) went back to the queue: their lease "
+                                  "ended on the service.")
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, ClientError):

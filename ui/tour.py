@@ -90,8 +90,14 @@ class Tour(QObject):
                   f"(decisions and exposure events), pending: {pending}")
             print(f"tour: enforced breaks sat out: {self.break_seconds:.0f} s")
             print(f"tour: {len(self.shots)} screenshots in {self.out_dir}")
-        self.ws.window.close()
-        QApplication.instance().exit(code)  # type: ignore[union-attr]
+        window = self.ws.window
+        if not window.isVisible():
+            QApplication.instance().exit(code)  # type: ignore[union-attr]
+            return
+        # Quitting saves first ("Saving your work…"); the loop ends once the window has closed.
+        window.sig_closing.connect(
+            lambda: QApplication.instance().exit(code))  # type: ignore[union-attr]
+        window.close()
 
     def shot(self, name: str) -> None:
         QApplication.processEvents()

@@ -71,7 +71,8 @@ class Workers(QObject):
     ) -> None:
         """Run `op` on `pool` (default: the serial session pool); report back on the GUI thread.
 
-        After `close()` new work is refused silently: the window is going away."""
+        After `close()` new work is refused silently and nothing more reports back: the
+        window is going away."""
         if self._closed:
             return
         relay = _Relay(self)
@@ -109,8 +110,9 @@ class Workers(QObject):
         return self.decode_pool.waitForDone(msecs) and ok
 
     def close(self, msecs: int = 30_000) -> bool:
-        """Refuse new work, drop work not yet started, and wait for the running jobs."""
+        """Refuse new work and wait for what is queued. Decodes not yet started are dropped
+        (nobody will look at them); session jobs never are: a queued decision, note or
+        exposure event is written before this returns."""
         self._closed = True
         self.decode_pool.clear()
-        self.session_pool.clear()
         return self.wait_idle(msecs)

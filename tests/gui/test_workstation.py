@@ -118,9 +118,11 @@ def test_a_lost_lease_is_shown_with_its_case_never_dropped(
     press(ws, Qt.Key.Key_R)
     ws.sync.wake()
     qtbot.waitUntil(lambda: ws.flow.sync_state is not None and any(
-        p.case_id == case_id for p in ws.flow.sync_state.problems), timeout=WAIT_MS)
-    problem = next(p for p in ws.flow.sync_state.problems if p.case_id == case_id)
-    assert "lease" in problem.reason.lower() or "lease" in problem.kind.lower()
+        p.case_id == case_id and p.kind == "decision" for p in ws.flow.sync_state.problems),
+        timeout=WAIT_MS)
+    problem = next(p for p in ws.flow.sync_state.problems
+                   if p.case_id == case_id and p.kind == "decision")
+    assert "lease" in problem.reason.lower() or "lease" in (problem.code or "").lower()
     assert "to resolve" in ws.window.sync_label.text()
     assert service_case_status(live_service, case_id) != CaseStatus.DECIDED
 

@@ -2,8 +2,10 @@
 
 Reveal ways (SAFEGUARDS.md): hold a key (hidden again on release), a lens that sharpens only
 the region under the pointer, and a stepped toggle blur -> sharp gray -> colour that re-blurs
-by itself. Every reveal ends in `sig_exposure` with its duration; the first paint of a new
-item emits a `shown` exposure. `hide_now()` blanks everything at once.
+by itself. Every reveal ends in `sig_exposure` with its duration and the `ExposureSubject`
+it was of (the item on screen when it began, never "whatever is open now"); the first paint
+of a new item emits a `shown` exposure. `hide_now()` blanks everything at once, and leaving an
+item (`clear`, `show_item`) ends its reveal first, so it is booked to its own case and media.
 
 The viewer only ever holds `SafeRendering`s from `ui.imaging`; it never sees raw bytes, so
 whatever it paints went through the safeguarded pipeline or is the placeholder.
@@ -11,7 +13,6 @@ whatever it paints went through the safeguarded pipeline or is the placeholder.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QElapsedTimer, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
@@ -19,15 +20,13 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reviewer_app.domain import ExposureKind
+from safeguards import RevealMode
 from ui.imaging import RevealStep, SafeRendering
+from ui.render_cache import ExposureSubject
+
+__all__ = ["ExposureSubject", "MediaViewer", "RevealMode", "ViewerPolicy"]
 
 LENS_RADIUS = 90
-
-
-class RevealMode(enum.StrEnum):
-    HOLD = "hold"
-    LENS = "lens"
-    STEPPED = "stepped"
 
 
 @dataclass(frozen=True)
@@ -46,12 +45,13 @@ class MediaViewer(QWidget):
     """Paints one item of media through the safeguarded pipeline.
 
     Signals:
-        sig_exposure(str, int): an exposure ended: kind ("shown"/"revealed"), duration in ms.
+        sig_exposure(object, str, int): an exposure ended: its ExposureSubject, the kind
+            ("shown"/"revealed") and the duration in ms.
         sig_step_changed(int): the painted RevealStep changed (for the status line).
         sig_needs_step(int): a reveal asked for a rendering that is not ready yet.
     """
 
-    sig_exposure = Signal(str, int)
+    sig_exposure = Signal(object, str, int)
     sig_step_changed = Signal(int)
     sig_needs_step = Signal(int)
 
@@ -66,6 +66,7 @@ class MediaViewer(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.policy = ViewerPolicy()
         self._renderings: dict[RevealStep, SafeRendering] = {}
+        self._subject: ExposureSubject | None = None
         self._label = ""
         self._hidden = False
         self._interstitial = False
@@ -83,9 +84,10 @@ class MediaViewer(QWidget):
     # ------------------------------------------------------------------ content
 
     def clear(self, message: str = "") -> None:
-        """Drop the current item (ending any reveal first, so its exposure is counted)."""
+        """Drop the current item (ending any reveal first, so its exposure is booked to it)."""
         self._end_reveal()
         self._renderings.clear()
+        self._subject = None
         self._label = message
         self._interstitial = False
         self._shown_reported = False
@@ -93,22 +95,49 @@ class MediaViewer(QWidget):
         self._zoom = 1.0
         self.update()
 
-    def show_item(self, blurred: SafeRendering, *, severity: int, label: str = "") -> None:
-        """Start a new item with its blurred rendering; high severity waits behind a warning."""
+    def show_item(self, blurred: SafeRendering, subject: ExposureSubject | None, *,
+                  label: str = "") -> None:
+        """Start a new item with its blurred rendering; high severity waits behind a warning.
+
+        `subject` is what every exposure of this item is booked to (None: nothing to count,
+        e.g. a case without a picture, which only ever shows the placeholder)."""
         self.clear()
         self._renderings[RevealStep.BLURRED] = blurred
+        self._subject = subject
         self._label = label
+        severity = int(subject.severity) if subject is not None else 0
         self._interstitial = (severity >= self.policy.warning_from_severity
                               and not blurred.placeholder)
         self._report_shown()
         self.update()
 
     def add_rendering(self, rendering: SafeRendering) -> None:
-        """A sharper rendering arrived from the decode pool; used only when a reveal asks."""
-        if rendering.placeholder or RevealStep.BLURRED not in self._renderings:
+        """A rendering of the item on screen arrived from the decode pool. A sharper step is
+        used only when a reveal asks; a blurred one is the item re-rendered under new display
+        rules and replaces the blur at once (a placeholder too: fail closed)."""
+        if RevealStep.BLURRED not in self._renderings:
             return
-        self._renderings[rendering.step] = rendering
+        if rendering.step is RevealStep.BLURRED:
+            self._end_reveal()
+            self._renderings = {RevealStep.BLURRED: rendering}
+        elif rendering.placeholder or self.is_placeholder:
+            return
+        else:
+            self._renderings[rendering.step] = rendering
         self.update()
+
+    def forget_sharp(self) -> None:
+        """The display rules changed: end any reveal (booked to this item) and drop the sharper
+        renderings until they are made again; the blur stays up until its re-rendering."""
+        self._end_reveal()
+        for step in (RevealStep.SHARP_GRAY, RevealStep.COLOUR):
+            self._renderings.pop(step, None)
+        self.update()
+
+    @property
+    def subject(self) -> ExposureSubject | None:
+        """The item on screen (its case and media), or None."""
+        return self._subject
 
     def has_step(self, step: RevealStep) -> bool:
         return step in self._renderings
@@ -144,6 +173,7 @@ class MediaViewer(QWidget):
 
     def unhide(self) -> None:
         self._hidden = False
+        self._report_shown()  # an item that arrived while hidden is first shown now
         self.update()
 
     def acknowledge_warning(self) -> None:
@@ -229,12 +259,15 @@ class MediaViewer(QWidget):
         if self._reveal_clock.isValid():
             elapsed = int(self._reveal_clock.elapsed())
             self._reveal_clock.invalidate()
-            self.sig_exposure.emit(str(ExposureKind.REVEALED), elapsed)
+            if self._subject is not None:
+                self.sig_exposure.emit(self._subject, str(ExposureKind.REVEALED), elapsed)
 
     def _report_shown(self) -> None:
-        if not self._shown_reported and not self._interstitial and not self.is_placeholder:
+        if (not self._shown_reported and not self._interstitial and not self._hidden
+                and not self.is_placeholder and self._subject is not None
+                and RevealStep.BLURRED in self._renderings):
             self._shown_reported = True
-            self.sig_exposure.emit(str(ExposureKind.SHOWN), 0)
+            self.sig_exposure.emit(self._subject, str(ExposureKind.SHOWN), 0)
 
     def _wanted_step(self) -> RevealStep:
         if self._holding:

@@ -168,7 +168,9 @@ class QueuePanel(QWidget):
         if row is not None:
             self.table.selectRow(row)
 
-    def set_locked(self, locked: bool) -> None:
-        """During an enforced break the queue cannot be used."""
-        for w in (self.table, self.pull, self.release):
-            w.setEnabled(not locked)
+    def set_locked(self, locked: bool, *, release: bool = False, pull: bool = False) -> None:
+        """While content is locked (a break, a cap, quitting) no case can be opened from the
+        queue; `release` and `pull` keep those buttons as a way out (e.g. at a cap)."""
+        self.table.setEnabled(not locked)
+        self.release.setEnabled(not locked or release)
+        self.pull.setEnabled(not locked or pull)

@@ -49,7 +49,8 @@ def _invalid(exc: ValidationError) -> InvalidInput:
 class ReviewSession:
     """A reviewer's session with the review service, offline-first.
 
-    Raises InsecureKeyring on construction when the OS keyring is missing or insecure."""
+    Raises InsecureKeyring on construction when the OS keyring is missing or insecure, and
+    KeyringUnavailable when it does not answer in time (open it off the GUI thread)."""
 
     def __init__(self, config: ClientConfig, *, clock: Clock | None = None,
                  on_login_required: Callable[[], None] | None = None,

@@ -89,7 +89,7 @@ class RefreshToken(Base):
 
 
 class LoginFailure(Base):
-    """Failed logins, counted per username and per client address by the rate limit."""
+    """Failed logins, counted per (client address, username) and per address by the rate limit."""
 
     __tablename__ = "login_failures"
 

@@ -6,18 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import select
 
 from reviewer_app.domain import CaseStatus, ExposureKind
-from reviewer_app.store import cases
 from reviewer_app.store.local import LocalStore
 from reviewer_app.store.outbox import ItemState
 from reviewer_app.store.schema import OutboxItem
 from tests.gui.test_safeguards_ui import open_case_of, revealed
-from tests.gui.test_workstation import WAIT_MS, case_on_screen, press, service_case_status
+from tests.gui.test_workstation import (
+    WAIT_MS,
+    case_on_screen,
+    press,
+    release_on_the_service,
+    service_case_status,
+)
 from ui.imaging import RevealStep
 
 
@@ -32,21 +36,6 @@ def start_reveal(qtbot: Any, ws: Any, events: list[Any]) -> tuple[str, str]:
     qtbot.wait(150)
     assert revealed(events) == []
     return entry.case.id, entry.media.id
-
-
-def release_on_the_service(live_service: Any, ws: Any, case_id: str) -> None:
-    """Someone else ends the lease (as the service does when it expires or a lead reassigns)."""
-    with ws.session.store.read() as db:
-        row = cases.lease_of(db, case_id)
-        assert row is not None
-        lease_id = row.lease_id
-    user, password = live_service.accounts.specialist
-    token = requests.post(f"{live_service.url}/v1/auth/login",
-                          json={"username": user, "password": password},
-                          timeout=10).json()["access_token"]
-    released = requests.delete(f"{live_service.url}/v1/leases/{lease_id}",
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    assert released.status_code in (200, 204), released.text
 
 
 def other_row(ws: Any, case_id: str) -> int:

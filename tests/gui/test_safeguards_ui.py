@@ -9,14 +9,11 @@ import pytest
 import requests
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from sqlalchemy import select
 
 from reviewer_app.client.errors import CapReached, OnBreak
 from reviewer_app.domain import ExposureKind, ProblemCode, Severity
-from reviewer_app.store.outbox import ItemState
-from reviewer_app.store.schema import OutboxItem
 from safeguards import ReviewerState
-from tests.gui.test_workstation import WAIT_MS, case_on_screen, press
+from tests.gui.test_workstation import WAIT_MS, case_on_screen, press, wait_synced
 from ui.imaging import RevealStep
 
 
@@ -174,16 +171,7 @@ def test_a_cap_reached_mid_session_brings_the_overlay_and_the_service_refuses_th
     assert ws.window.overlay.isVisible()
     assert ws.wellness.verdict.reason is ProblemCode.CAP_REACHED
     assert viewer.hidden
-    reveal_id = str(next(e for e in revealed(events)).client_id)
-
-    def reveal_synced() -> bool:
-        with ws.session.store.read() as db:
-            state = db.scalar(select(OutboxItem.state).where(OutboxItem.client_id == reveal_id))
-        if state != ItemState.SYNCED:
-            ws.sync.wake()
-        return state == ItemState.SYNCED
-
-    qtbot.waitUntil(reveal_synced, timeout=WAIT_MS)
+    wait_synced(qtbot, ws, str(next(e for e in revealed(events)).client_id))
     with pytest.raises((CapReached, OnBreak)) as refused:
         ws.session.lease(1)
     assert refused.value.retry_after_s is not None

@@ -12,14 +12,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
-from sqlalchemy import select
 
 from reviewer_app.domain import CaseStatus, ExposureKind, HarmCategory, ProblemCode
 from reviewer_app.store.outbox import Conflict, ItemState
-from reviewer_app.store.schema import OutboxItem
 from safeguards import ExposurePolicy
 from tests.gui.test_safeguards_ui import lead_sets_team_policy, open_case_of, revealed
-from tests.gui.test_workstation import WAIT_MS, case_on_screen, press, service_case_status
+from tests.gui.test_workstation import (
+    WAIT_MS,
+    case_on_screen,
+    press,
+    service_case_status,
+    wait_synced,
+)
 from ui.imaging import RevealStep
 from ui.review_flow import SyncState
 
@@ -42,17 +46,6 @@ def reveal_once(qtbot: Any, ws: Any) -> Any:
     qtbot.wait(100)
     QTest.keyRelease(ws.window.viewer, Qt.Key.Key_Space)
     return revealed(events)[0]
-
-
-def wait_synced(qtbot: Any, ws: Any, client_id: str) -> None:
-    def synced() -> bool:
-        with ws.session.store.read() as db:
-            state = db.scalar(select(OutboxItem.state).where(OutboxItem.client_id == client_id))
-        if state != ItemState.SYNCED:
-            ws.sync.wake()
-        return state == ItemState.SYNCED
-
-    qtbot.waitUntil(synced, timeout=WAIT_MS)
 
 
 def cap_the_open_category(qtbot: Any, ws: Any, live_service: Any) -> HarmCategory:

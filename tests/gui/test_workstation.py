@@ -7,8 +7,12 @@ from typing import Any
 import requests
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from sqlalchemy import select
 
 from reviewer_app.domain import CaseStatus
+from reviewer_app.store import cases
+from reviewer_app.store.outbox import ItemState
+from reviewer_app.store.schema import OutboxItem
 
 WAIT_MS = 20_000
 
@@ -34,6 +38,32 @@ def service_case_status(live_service: Any, case_id: str) -> str:
                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
     reply.raise_for_status()
     return str(reply.json()["status"])
+
+
+def release_on_the_service(live_service: Any, ws: Any, case_id: str) -> None:
+    """Someone else ends the lease (as the service does when it expires or a lead reassigns)."""
+    with ws.session.store.read() as db:
+        row = cases.lease_of(db, case_id)
+        assert row is not None
+        lease_id = row.lease_id
+    user, password = live_service.accounts.specialist
+    token = requests.post(f"{live_service.url}/v1/auth/login",
+                          json={"username": user, "password": password},
+                          timeout=10).json()["access_token"]
+    released = requests.delete(f"{live_service.url}/v1/leases/{lease_id}",
+                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert released.status_code in (200, 204), released.text
+
+
+def wait_synced(qtbot: Any, ws: Any, client_id: str) -> None:
+    def synced() -> bool:
+        with ws.session.store.read() as db:
+            state = db.scalar(select(OutboxItem.state).where(OutboxItem.client_id == client_id))
+        if state != ItemState.SYNCED:
+            ws.sync.wake()
+        return state == ItemState.SYNCED
+
+    qtbot.waitUntil(synced, timeout=WAIT_MS)
 
 
 def press(ws: Any, key: Qt.Key) -> None:
@@ -99,20 +129,10 @@ def test_hide_now_blanks_the_content_at_once(qtbot: Any, workstation: Any) -> No
 
 def test_a_lost_lease_is_shown_with_its_case_never_dropped(
         qtbot: Any, workstation: Any, live_service: Any) -> None:
-    from reviewer_app.store import cases
-
     ws = workstation
     qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
     case_id = ws.flow.current.case.id
-    with ws.session.store.read() as db:
-        lease_id = cases.lease_of(db, case_id).lease_id
-    user, password = live_service.accounts.specialist
-    token = requests.post(f"{live_service.url}/v1/auth/login",
-                          json={"username": user, "password": password},
-                          timeout=10).json()["access_token"]
-    released = requests.delete(f"{live_service.url}/v1/leases/{lease_id}",
-                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    assert released.status_code in (200, 204), released.text
+    release_on_the_service(live_service, ws, case_id)
     if ws.window.viewer.interstitial:
         press(ws, Qt.Key.Key_Return)
     press(ws, Qt.Key.Key_R)

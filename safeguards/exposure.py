@@ -2,8 +2,11 @@
 
 Counters are kept rolling, never rescanned: events go into per-minute buckets, and running
 sums per window (the rolling hour, each service day, each ISO week) are updated as events
-arrive and as minutes leave the hour. A query costs the same with a thousand or a million
-events behind it. The ledger's "now" only moves forward (the latest time it was asked
+arrive and as minutes leave the hour. A minute that has left the hour is folded into one
+bucket for its service day (days and weeks need no finer grain), so a week of exposure is
+about sixty minute buckets and eight day buckets, whatever the number of events: the state
+the service loads on every request stays small. A query costs the same with a thousand or a
+million events behind it. The ledger's "now" only moves forward (the latest time it was asked
 about), so a wall clock moved back cannot un-count anything.
 """
 
@@ -108,6 +111,9 @@ class ExposureLedger:
         self._hour: dict[Key, Vector] = {}
         self._days: dict[int, dict[Key, Vector]] = {}
         self._weeks: dict[int, dict[Key, Vector]] = {}
+        self.revision = 0
+        """Goes up with every event counted or marked seen (not as time passes): whoever keeps
+        the state needs to write it again only when this moved."""
 
     # ------------------------------------------------------------------ building
 
@@ -148,8 +154,10 @@ class ExposureLedger:
         if self._hw is not None and minute < self._hw - RETENTION_MINUTES:
             return False
         self._seen.add(ident)
-        self._ids.setdefault(minute, []).append(ident)
-        self._add_bucket(minute, (event.harm_category, event.severity), _vector(event))
+        slot = self._slot(minute)
+        self._ids.setdefault(slot, []).append(ident)
+        self._add_bucket(slot, (event.harm_category, event.severity), _vector(event))
+        self.revision += 1
         return True
 
     def record_many(self, events: Iterable[ExposureEvent]) -> int:
@@ -169,9 +177,38 @@ class ExposureLedger:
                 self._hw is not None and minute < self._hw - RETENTION_MINUTES):
             return False
         self._seen.add(ident)
-        self._ids.setdefault(minute, []).append(ident)
-        self._bucket(minute)
+        slot = self._slot(minute)
+        self._ids.setdefault(slot, []).append(ident)
+        self._bucket(slot)
+        self.revision += 1
         return True
+
+    def _slot(self, minute: int) -> int:
+        """The bucket an event of `minute` goes into: its minute while it is in the rolling
+        hour, else its service day's bucket."""
+        return minute if self._in_hour(minute) else self._day_key(minute)
+
+    def _day_key(self, minute: int) -> int:
+        """The bucket of the service day holding `minute`: keyed by the day's first minute,
+        which leaves the rolling hour before any other minute of that day."""
+        return self._day(minute) * DAY_MINUTES - self._offset
+
+    def _fold(self, minute: int) -> None:
+        """A minute that left the hour joins its day's bucket (the sums are unchanged)."""
+        key = self._day_key(minute)
+        if key == minute or minute not in self._minutes:
+            return
+        bucket = self._minutes.pop(minute)
+        target = self._minutes.get(key)
+        if target is None:
+            self._minutes[key] = bucket
+            heapq.heappush(self._retained, key)
+        else:
+            for k, vec in bucket.items():
+                _add(target, k, vec)
+        ids = self._ids.pop(minute, None)
+        if ids:
+            self._ids.setdefault(key, []).extend(ids)
 
     def _bucket(self, minute: int) -> dict[Key, Vector]:
         bucket = self._minutes.get(minute)
@@ -209,9 +246,10 @@ class ExposureLedger:
             gone = heapq.heappop(self._hour_heap)
             for key, vec in self._minutes[gone].items():
                 _add(self._hour, key, vec, sign=-1)
+            self._fold(gone)
         while self._retained and self._retained[0] < minute - RETENTION_MINUTES:
             gone = heapq.heappop(self._retained)
-            del self._minutes[gone]
+            self._minutes.pop(gone, None)  # a folded minute left its entry behind in the heap
             self._seen.difference_update(self._ids.pop(gone, ()))
         today = self._day(minute)
         if old_day != today:
@@ -221,7 +259,9 @@ class ExposureLedger:
         return minute
 
     def align(self, utc_offset_minutes: int) -> None:
-        """Re-cut days and weeks at another UTC offset (after a policy changed it)."""
+        """Re-cut days and weeks at another UTC offset (after a policy changed it): exact
+        for the rolling hour; exposure older than that stays with the day it was folded
+        into (a day's bucket goes to the new day holding its first minute)."""
         if utc_offset_minutes == self._offset:
             return
         self._offset = utc_offset_minutes
@@ -336,7 +376,7 @@ class ExposureLedger:
                     "counts": [
                         [cat.value, int(sev), *vec] for (cat, sev), vec in sorted(bucket.items())
                     ],
-                    "ids": [uuid.UUID(int=i).hex for i in self._ids.get(minute, [])],
+                    "ids": [f"{i:032x}" for i in self._ids.get(minute, [])],
                 }
                 for minute, bucket in sorted(self._minutes.items())
             ],
@@ -354,13 +394,15 @@ class ExposureLedger:
             bucket: dict[Key, Vector] = {}
             for cat, sev, *vec in entry["counts"]:
                 bucket[(HarmCategory(cat), Severity(sev))] = [int(v) for v in vec]
-            ids = [uuid.UUID(hex=h).int for h in entry["ids"]]
+            ids = [int(h, 16) for h in entry["ids"]]
             ledger._minutes[minute] = bucket
             ledger._ids[minute] = ids
             ledger._seen.update(ids)
             ledger._retained.append(minute)
         heapq.heapify(ledger._retained)
         ledger._rebuild_sums()
+        for minute in [m for m in ledger._minutes if not ledger._in_hour(m)]:
+            ledger._fold(minute)  # a state saved before folding (or by an older version)
         return ledger
 
 

@@ -105,6 +105,9 @@ class Safeguards:
     clock: ServiceTime
     stored: bool  # whether the reviewer's row exists: save() updates it, else inserts it
     blocked_since: dict[str, datetime] = field(default_factory=dict)
+    loaded_revision: int = 0
+    """The ledger's revision as loaded: unchanged, its state need not be written again (time
+    passing is replayed the same way on the next load)."""
     """Since when each blocked category has been blocked (first noticed by the service)."""
 
     def verdict(self, next_case: tuple[HarmCategory, Severity] | None = None) -> Verdict:
@@ -181,6 +184,10 @@ _STATE_READ = (select(_STATE.c.ledger_json, _STATE.c.scheduler_json, _STATE.c.en
                .where(_STATE.c.user_id == bindparam("user_id")))
 _STATE_FOR_UPDATE = _STATE_READ.with_for_update()
 _STATE_UPDATE = update(_STATE).where(_STATE.c.user_id == bindparam("uid"))
+_STATE_UPDATE_NO_LEDGER = (update(_STATE).where(_STATE.c.user_id == bindparam("uid"))
+                           .values(scheduler_json=bindparam("scheduler_json"),
+                                   enforcement_json=bindparam("enforcement_json"),
+                                   updated_at=bindparam("updated_at")))
 _STATE_INSERT = insert(_STATE)
 
 
@@ -234,11 +241,15 @@ def _insert_if_missing(s: Session, user_id: int, ledger: ExposureLedger,
 def save(s: Session, ctx: ServiceContext, user: CurrentUser, sg: Safeguards) -> None:
     sg.scheduler.take_break_events()  # breaks the service saw end are its record already
     enforcement = {"blocked_since": {c: at.isoformat() for c, at in sg.blocked_since.items()}}
-    values = {"ledger_json": json.dumps(sg.ledger.to_state(), separators=(",", ":")),
-              "scheduler_json": json.dumps(sg.scheduler.to_state(), separators=(",", ":"),
+    values = {"scheduler_json": json.dumps(sg.scheduler.to_state(), separators=(",", ":"),
                                            default=str),
               "enforcement_json": json.dumps(enforcement, separators=(",", ":")),
               "updated_at": ctx.now()}
+    if sg.stored and sg.ledger.revision == sg.loaded_revision:
+        s.connection().execute(_STATE_UPDATE_NO_LEDGER, {"uid": user.id, **values})
+        return
+    values["ledger_json"] = json.dumps(sg.ledger.to_state(), separators=(",", ":"))
+    sg.loaded_revision = sg.ledger.revision
     if sg.stored:
         s.connection().execute(_STATE_UPDATE, {"uid": user.id, **values})
     else:

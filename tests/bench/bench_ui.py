@@ -168,7 +168,7 @@ def memory_figures(tmp: Path) -> list[Figure]:
             ws.flow.pull(max_cases=1)
             _pump_until(lambda: len(ws.flow.cases) >= 200)
             for nxt in [c.id for c in ws.flow.cases[:10]]:
-                ws.flow._load(nxt, then_open=False)
+                ws.flow._load(nxt)
             _pump_until(lambda: len(ws.flow.cache) >= 10 and all(
                 RevealStep.BLURRED in e.renderings for e in
                 (ws.flow.cache.get(c.id) for c in ws.flow.cases[:10]) if e is not None),

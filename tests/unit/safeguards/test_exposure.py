@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -231,3 +232,25 @@ def test_an_id_marked_seen_counts_nothing_and_stays_a_duplicate_through_its_stat
     assert rebuilt.record(later)
     assert rebuilt.tally(Window.HOUR, now=now + timedelta(minutes=60)).shown == 1
     assert rebuilt.tally(Window.HOUR, now=now + timedelta(minutes=61)).shown == 0
+
+
+def test_a_week_of_exposure_keeps_a_small_state() -> None:
+    """Minutes that left the hour are folded into their day: the state the service loads on
+    every request holds the hour's minutes and a bucket per day, whatever the event count."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+    events = [exposure(start + timedelta(days=d, minutes=m), ms=1_000)
+              for d in range(7) for m in range(0, 8 * 60, 2)]
+    ledger = ExposureLedger()
+    now = start + timedelta(days=6, hours=8)
+    for event in events:
+        ledger.record(event)
+        ledger.tally(Window.HOUR, now=event.at)  # time passes as the events come
+    state = json.loads(json.dumps(ledger.to_state()))
+    assert len(state["minutes"]) <= 60 + 8
+    assert sum(len(m["ids"]) for m in state["minutes"]) == len(events)
+    rebuilt = ExposureLedger.from_state(state)
+    for window in Window:
+        for measure in Measure:
+            assert rebuilt.tally(window, now=now).measure(measure) == pytest.approx(
+                rescan(events, now, window, measure))
+    assert not rebuilt.record(events[0])  # still a duplicate after folding

@@ -188,7 +188,6 @@ def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None
         report(exc)
         return 1
     ws = build_window(config, settings, prefetch=prefetch, title=title, session=session)
-    ws.window.sig_closing.connect(ws.shutdown)
 
     def give_up(exc: BaseException, heading: str = "Reviewer workstation") -> None:
         report(exc, heading, ws.window)

@@ -125,10 +125,9 @@ class WellnessMonitor(QObject):
         self._tick.start(tick_ms)
 
     def stop(self) -> None:
+        """Quit: stop ticking and keep the scheduler's state as it is now, so a break that
+        runs at quit comes back on the next start."""
         self._tick.stop()
-
-    def save_now(self) -> None:
-        """Queue a save of the scheduler's state (also done at quit)."""
         self._save(force=True)
 
     # ------------------------------------------------------------------ restoring

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from reviewer_app.contract import Problem
@@ -59,6 +59,11 @@ BREAK_START_GRACE_S = 10.0
 BREAK_END_GRACE_S = 2.0
 
 Result = tuple[str, SyncStatus, Problem | None]
+_CASE_OF_MEDIA = (  # the case's facts and the media's case: never the media bytes
+    select(CaseRow.id, CaseRow.harm_category, CaseRow.severity,
+           select(MediaRow.case_id).where(MediaRow.id == bindparam("mid"))
+           .scalar_subquery().label("media_case"))
+    .where(CaseRow.id == bindparam("cid")))
 
 
 def served_id(user_id: int, lease_id: str, media_id: str) -> uuid.UUID:
@@ -87,11 +92,10 @@ class _Counted:
 def _check_exposure(s: Session, user: CurrentUser, e: ExposureEvent,
                     now: datetime) -> _Counted | str:
     """The event as the service counts it, or why it cannot count."""
-    media = s.get(MediaRow, e.media_id)
-    case = s.get(CaseRow, e.case_id)
+    case = s.execute(_CASE_OF_MEDIA, {"cid": e.case_id, "mid": e.media_id}).first()
     if case is None:
         return "there is no such case"
-    if media is None or media.case_id != case.id:
+    if case.media_case != case.id:
         return "that media is not part of that case"
     held = holdings.of_case(s, user.id, case.id)
     holding = holdings.which(held, e.at, now)

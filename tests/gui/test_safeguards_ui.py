@@ -209,3 +209,31 @@ def test_the_wellness_clock_is_the_sessions_service_clock(qtbot: Any, workstatio
     service_now = ws.session.service_time()
     assert service_now is not None
     assert abs((ws.wellness.clock.now() - service_now).total_seconds()) < 1
+
+
+def test_quitting_during_an_enforced_break_keeps_it_for_the_next_start(
+        qtbot: Any, workstation: Any) -> None:
+    """Quit (not a kill) in a micro-break: the last save on the way out holds the break, so
+    the next start brings it back rather than the state of a few seconds before."""
+    from reviewer_app.client import readings
+    from reviewer_app.store.local import LocalStore
+
+    ws = workstation
+    open_case_of(qtbot, ws, severe=True)
+    QTest.keyPress(ws.window.viewer, Qt.Key.Key_Space)
+    qtbot.wait(100)
+    QTest.keyRelease(ws.window.viewer, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: ws.wellness.verdict.state is ReviewerState.MICRO_BREAK,
+                    timeout=WAIT_MS)
+    qtbot.wait(1500)  # into the break, and short of the periodic save (every 5 s)
+    path = ws.session.store.path
+    ws.shutdown()
+    store = LocalStore(path)
+    try:
+        kept = readings.load_local(store, ws.session.clock.now()).scheduler
+    finally:
+        store.close()
+    assert kept is not None
+    assert kept["break"] is not None
+    assert kept["break"]["state"] == ReviewerState.MICRO_BREAK.value
+    assert kept["break"]["elapsed_seconds"] >= 1.0  # saved at quit, not at the break's start

@@ -7,8 +7,10 @@ inside the envelopes (Case, Decision, ...) are defined once in `reviewer_app.dom
 
 from __future__ import annotations
 
+import enum
 import uuid
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -216,6 +218,147 @@ class BreakOverride(Envelope):
     """A lead ends a team member's enforced break early; the reason is audited."""
 
     reason: str = Field(min_length=1, max_length=2_000)
+
+
+class CategoryFigures(Envelope):
+    """One person's exposure to one harm category over one period (service counters)."""
+
+    harm_category: str
+    shown: int = Field(default=0, ge=0)
+    revealed: int = Field(default=0, ge=0)
+    revealed_seconds: float = Field(default=0.0, ge=0)
+    severe_revealed: int = Field(default=0, ge=0,
+                                 description="reveals at or above the team's severe severity")
+
+
+class CapUse(Envelope):
+    """How far one person is into one cap (or the daily graphic limit, key
+    `graphic_daily_limit`, measured in seconds)."""
+
+    key: str
+    label: str = Field(description="the cap in words, e.g. 'child_safety sev>=4 revealed/day'")
+    window: Literal["hour", "day", "week"]
+    measure: str
+    used: float = Field(ge=0)
+    limit: float = Field(ge=0, description="the limit in force, overrides included")
+    fraction: float = Field(ge=0, description="used / limit; 1.0 or more is reached")
+    overridden: bool = False
+
+
+class BreakCompliance(Envelope):
+    """Breaks over a period: due (scheduled and micro), taken in full, and ended early by a
+    lead's override."""
+
+    due: int = Field(default=0, ge=0)
+    taken: int = Field(default=0, ge=0)
+    overridden: int = Field(default=0, ge=0)
+
+
+class OverrideKind(enum.StrEnum):
+    """A lead's one-off change for one person."""
+
+    END_GRAPHIC_SHIFT = "end_graphic_shift"
+    """No more graphic work until the end of the service day."""
+    ADD_BREAK = "add_break"
+    """An enforced break of `minutes`, starting now."""
+    LIFT_CAP = "lift_cap"
+    """Cap `cap` (a CapUse key) raised to `limit` until the end of the service day."""
+
+
+class MemberOverrideRequest(Envelope):
+    """Body of `POST /v1/teams/{team}/members/{username}/overrides`; the reason is audited."""
+
+    kind: OverrideKind
+    reason: str = Field(min_length=3, max_length=2_000)
+    minutes: float | None = Field(default=None, gt=0, le=240, description="add_break only")
+    cap: str | None = Field(default=None, max_length=200, description="lift_cap only")
+    limit: float | None = Field(default=None, ge=0, description="lift_cap only")
+
+
+class MemberOverride(Envelope):
+    """An override as granted; it expires by itself at `expires_at`."""
+
+    id: int
+    username: str
+    kind: OverrideKind
+    reason: str
+    granted_by: str
+    granted_at: AwareDatetime
+    expires_at: AwareDatetime
+    minutes: float | None = None
+    cap: str | None = None
+    limit: float | None = None
+
+
+class PersonDashboard(Envelope):
+    """One team member on the lead's dashboard. Operational counters only: no case
+    content, no media, no mood."""
+
+    username: str
+    today: list[CategoryFigures]
+    week: list[CategoryFigures]
+    caps: list[CapUse]
+    max_fraction: float = Field(ge=0, description="the highest CapUse.fraction")
+    near_cap: bool = Field(description="max_fraction >= 0.8")
+    cap_hits_today: int = Field(default=0, ge=0)
+    cap_hits_week: int = Field(default=0, ge=0)
+    breaks_today: BreakCompliance
+    breaks_week: BreakCompliance
+    break_state: BreakState
+    overrides: list[MemberOverride] = Field(default_factory=list,
+                                            description="active overrides only")
+
+
+class TrendPoint(Envelope):
+    """Team totals for one service week (Monday 00:00 at the policy's UTC offset)."""
+
+    week_start: date
+    shown: int = Field(default=0, ge=0)
+    revealed: int = Field(default=0, ge=0)
+    revealed_seconds: float = Field(default=0.0, ge=0)
+    cap_hits: int = Field(default=0, ge=0)
+    severe_revealed: int = Field(default=0, ge=0)
+    severe_top_share: float | None = Field(
+        default=None, ge=0, le=1,
+        description="share of the week's severe reveals that went to the single most exposed "
+                    "person; null when there were none")
+    dose_aware: bool = Field(default=False,
+                             description="dose-aware assignment was on at the week's end")
+
+
+class MoodAggregate(Envelope):
+    """Check-in moods of one whole calendar week (completed weeks only), as a mean over at
+    least 5 distinct people; below that `mean_mood` is null. Fixed periods, so two reads
+    cannot be subtracted to reveal one person's answers."""
+
+    week_start: date
+    people: int = Field(ge=0)
+    mean_mood: float | None = None
+
+
+class SevereSpread(Envelope):
+    """How today's severe exposure is spread across the team (reveals at or above the
+    severe severity, per person)."""
+
+    per_person: dict[str, int]
+    top_share: float | None = Field(default=None, ge=0, le=1)
+
+
+class TeamDashboard(Envelope):
+    """`GET /v1/teams/{team}/dashboard` (the team's wellness lead, admin): figures from the
+    service's own counters. People at 80% of a cap or more come first."""
+
+    team: str
+    generated_at: AwareDatetime
+    day_start: AwareDatetime
+    week_start: AwareDatetime
+    dose_aware: bool
+    severe_from_severity: int
+    people: list[PersonDashboard]
+    spread_today: SevereSpread
+    trend: list[TrendPoint] = Field(description="the last 8 service weeks, oldest first")
+    mood: list[MoodAggregate] = Field(description="the last 4 completed calendar weeks")
+    mood_min_people: int = 5
 
 
 class AuditEventOut(Envelope):

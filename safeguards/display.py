@@ -78,6 +78,8 @@ class DisplaySettings(Model):
     video_autoplay: bool = False
     warning_from_severity: int = 3
     """Show a category warning before media of this severity or higher."""
+    colour_allowed: bool = True
+    """False: the stepped reveal stops at sharp grayscale; colour is never shown."""
 
     _strength_in = field_validator("blur_strength", mode="before")(_blur_strength)
     _strength = field_validator("blur_strength")(_check_strength)
@@ -96,6 +98,53 @@ class DisplaySettings(Model):
     def blur_width_px(self) -> int:
         """The decode width the UI uses for the blurred rendering (see BLUR_WIDTHS)."""
         return BLUR_WIDTHS[self.blur_strength]
+
+
+class CategoryDisplay(Model):
+    """A lead's display settings for one harm category. Unset means "the team's default";
+    a set value replaces the team's for that category's media (see ExposurePolicy.display_for).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    grayscale: bool | None = None
+    blur_strength: int | None = None
+    reveal_modes: tuple[RevealMode, ...] | None = None
+    auto_reblur_seconds: int | None = None
+    audio_muted: bool | None = None
+    video_autoplay: bool | None = None
+    warning_from_severity: int | None = None
+    colour_allowed: bool | None = None
+
+    _strength_in = field_validator("blur_strength", mode="before")(_blur_strength)
+    _modes_in = field_validator("reveal_modes", mode="before")(_modes)
+
+    @field_validator("blur_strength")
+    @classmethod
+    def _strength(cls, value: int | None) -> int | None:
+        return None if value is None else _check_strength(value)
+
+    @field_validator("auto_reblur_seconds")
+    @classmethod
+    def _reblur(cls, value: int | None) -> int | None:
+        return None if value is None else _check_reblur(value)
+
+    @field_validator("warning_from_severity")
+    @classmethod
+    def _threshold(cls, value: int | None) -> int | None:
+        return None if value is None else _check_threshold(value)
+
+    @field_validator("reveal_modes")
+    @classmethod
+    def _some_reveal(cls, value: tuple[RevealMode, ...] | None) -> tuple[RevealMode, ...] | None:
+        if value is not None and not value:
+            raise ValueError("allow at least one reveal mode (hold, lens or stepped)")
+        return value
+
+    def over(self, team: DisplaySettings) -> DisplaySettings:
+        """The team's display with this category's set values in place."""
+        changed = {k: v for k, v in self.model_dump().items() if v is not None}
+        return DisplaySettings.model_validate({**team.model_dump(), **changed})
 
 
 class PersonalSettings(Model):

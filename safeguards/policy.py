@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from reviewer_app.domain import AwareDatetime, HarmCategory, Model, Severity
-from safeguards.display import DisplaySettings, PersonalSettings
+from safeguards.display import CategoryDisplay, DisplaySettings, PersonalSettings
 
 PROFILES_DIR = Path(__file__).resolve().parents[1] / "resources" / "policies"
 GRAPHIC_DAILY_LIMIT = "graphic_daily_limit"
@@ -201,6 +201,25 @@ class LeadOverride(Model):
         return self.granted_at <= now < self.expires_at
 
 
+class AssignmentRules(Model):
+    """How the service hands out cases to the team's reviewers."""
+
+    model_config = VALIDATED
+
+    dose_aware: bool = False
+    """Prefer to give severe cases to the reviewers with the least severe exposure in the
+    current service day, within priority and SLA limits (see docs/wellness-policy.md)."""
+    severe_from_severity: int = 3
+    """A case of this severity or higher counts as severe for dose-aware assignment."""
+
+    @field_validator("severe_from_severity")
+    @classmethod
+    def _severity(cls, value: int) -> int:
+        if not 1 <= value <= 4:
+            raise ValueError(f"severe_from_severity is a severity 1-4, got {value}")
+        return value
+
+
 class ExposurePolicy(Model):
     """A team's exposure policy. `version` goes up with every change a lead saves."""
 
@@ -213,8 +232,11 @@ class ExposurePolicy(Model):
     service_day_utc_offset_minutes: int = 0
     """Days and weeks begin at midnight at this fixed offset from UTC (e.g. -300 for UTC-5)."""
     display: DisplaySettings = DisplaySettings()
+    display_by_category: dict[HarmCategory, CategoryDisplay] = Field(default_factory=dict)
+    """Per harm category, the display settings that replace the team's defaults."""
     caps: tuple[Cap, ...] = ()
     breaks: BreakRules = BreakRules()
+    assignment: AssignmentRules = AssignmentRules()
     overrides: tuple[LeadOverride, ...] = ()
 
     @field_validator("service_day_utc_offset_minutes")
@@ -237,6 +259,17 @@ class ExposurePolicy(Model):
         if ends_shift and not self.breaks.graphic_categories:
             raise ValueError("end_graphic_shift needs graphic_categories to say what ends")
         return self
+
+    def display_for(self, category: HarmCategory | str | None) -> DisplaySettings:
+        """The display for media of this harm category: the team's, with the category's own
+        settings in place. Personal settings are applied after this (effective_display)."""
+        if category is None:
+            return self.display
+        try:
+            own = self.display_by_category.get(HarmCategory(category))
+        except ValueError:
+            return self.display
+        return own.over(self.display) if own is not None else self.display
 
     def _action(self, cap: Cap) -> CapAction:
         return cap.action or self.breaks.action_at_cap

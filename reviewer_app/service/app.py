@@ -30,7 +30,7 @@ from reviewer_app.service import (
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
 from reviewer_app.service.db import Database, upgrade_head
 from reviewer_app.service.limits import BodyLimit, ServiceDate
-from reviewer_app.service.openapi import install_openapi
+from reviewer_app.service.openapi import install_openapi, short_id
 from reviewer_app.service.problems import install_problem_handlers
 from reviewer_app.service.settings import ServiceSettings
 
@@ -82,7 +82,7 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
 
 def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, audit_api, metrics):
         api.include_router(module.router)
     return api

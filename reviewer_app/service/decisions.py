@@ -207,7 +207,7 @@ def _key_matches(key: str, client_id: object) -> None:
 @router.post(
     "/cases/{case_id}/decisions", response_model=DecisionAccepted, status_code=201,
     responses={200: {"model": DecisionAccepted, "description": "a duplicate of a decision "
-                     "already applied"}, **problems(403, 409)},
+                     "already applied"}, **problems(403, 409, 423)},
 )
 def post_decision(
     case_id: Annotated[Identifier, Path()],
@@ -239,7 +239,7 @@ def post_decision(
 @router.post(
     "/cases/{case_id}/notes", response_model=NoteAccepted, status_code=201,
     responses={200: {"model": NoteAccepted, "description": "a duplicate"},
-               **problems(403, 409)},
+               **problems(403, 409, 423)},
 )
 def post_note(
     case_id: Annotated[Identifier, Path()],

@@ -1,7 +1,12 @@
-"""OpenAPI shaping: every error response is documented as problem+json.
+"""OpenAPI shaping: the document says what the service really does, so that a client
+generated from it (openapi-python-client, tests/integration/test_generated_client.py) works
+on its first try.
 
-FastAPI documents 422 as its own HTTPValidationError; our handlers answer with
-`contract.Problem` instead, so the document is rewritten to say what is really sent.
+- Every error response is documented as problem+json: FastAPI documents 422 as its own
+  HTTPValidationError; our handlers answer with `contract.Problem` instead.
+- Idempotency-Key is marked required where the handler refuses a write without it, and its
+  rule is written down: it must equal the body's `client_id`.
+- Operations get short ids (the handler's name: `post_decision`) and a tag per area.
 """
 
 from __future__ import annotations
@@ -10,14 +15,29 @@ from typing import Any
 
 from fastapi import FastAPI, Response
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from reviewer_app.contract import PROBLEM_CONTENT_TYPE, Problem
+from reviewer_app.contract import API_PREFIX, IDEMPOTENCY_HEADER, PROBLEM_CONTENT_TYPE, Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 COMMON_ERRORS = (400, 401, 404, 409, 413, 422, 503)
 """Any operation may answer these: bad input, no token, unknown id, a lost race, too big,
 invalid body, database unavailable."""
+
+
+IDEMPOTENCY_RULE = (
+    "Required. The item's own `client_id` (a UUID the client made once, when the item was "
+    "created), so that a retry of the same write carries the same key: a retry with the same "
+    "key and body is answered as the first request was; a different body under a used key is "
+    "refused with 422 (`idempotency_key_reused`); a key that differs from the body's "
+    "`client_id` is refused with 400."
+)
+TAGS = {
+    "auth": "auth", "me": "safeguards", "leases": "queue", "cases": "cases", "media": "cases",
+    "sync": "sync", "teams": "teams", "audit": "audit", "metrics": "metrics",
+}
+"""The tag of an operation, by the first segment of its path after /v1."""
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -44,10 +64,12 @@ def install_openapi(app: FastAPI) -> None:
         )
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
-        for path_item in schema.get("paths", {}).values():
+        for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                _tag(operation, path)
+                _idempotency_required(operation)
                 responses = operation["responses"]
                 for status in COMMON_ERRORS:
                     responses.setdefault(str(status), {"description": "problem details"})
@@ -58,3 +80,23 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def short_id(route: APIRoute) -> str:
+    """The operation id of a route: its handler's name (`post_decision`), which a generated
+    client turns into its function name."""
+    return route.name
+
+
+def _tag(operation: dict[str, Any], path: str) -> None:
+    area = path.removeprefix(API_PREFIX).strip("/").split("/")[0]
+    operation["tags"] = [TAGS.get(area, area)]
+
+
+def _idempotency_required(operation: dict[str, Any]) -> None:
+    """The handlers answer 400 without the header; the document says so."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_HEADER:
+            parameter["required"] = True
+            parameter["description"] = IDEMPOTENCY_RULE
+            parameter["schema"] = {"type": "string", "format": "uuid", "maxLength": 200}

@@ -8,13 +8,14 @@ from safeguards.clock import Clock, ManualClock, ServiceClock, SystemClock
 from safeguards.display import (
     BLUR_LEVELS,
     BLUR_WIDTHS,
+    CategoryDisplay,
     DisplaySettings,
     PersonalSettings,
     RevealMode,
     effective_display,
 )
 from safeguards.exposure import CounterRow, ExposureLedger, Tally
-from safeguards.gate import CapStatus, Refusal, Verdict, gate, refusal
+from safeguards.gate import CapStatus, Refusal, Verdict, case_display, gate, refusal
 from safeguards.policy import (
     BreakRules,
     Cap,
@@ -30,8 +31,9 @@ from safeguards.policy import (
 
 __all__ = [
     "BLUR_LEVELS", "BLUR_WIDTHS", "BreakInfo", "BreakNotOver", "BreakRules", "BreakScheduler",
-    "Cap", "CapAction", "CapStatus", "Clock", "CounterRow", "DisplaySettings", "ExposureLedger",
-    "ExposurePolicy", "LeadOverride", "ManualClock", "Measure", "PersonalSettings", "Refusal",
-    "RevealMode", "ReviewerState", "ServiceClock", "SystemClock", "Tally", "Verdict", "Window",
-    "effective_breaks", "effective_display", "gate", "list_profiles", "load_profile", "refusal",
+    "Cap", "CapAction", "CapStatus", "CategoryDisplay", "Clock", "CounterRow", "DisplaySettings",
+    "ExposureLedger", "ExposurePolicy", "LeadOverride", "ManualClock", "Measure",
+    "PersonalSettings", "Refusal", "RevealMode", "ReviewerState", "ServiceClock", "SystemClock",
+    "Tally", "Verdict", "Window", "case_display", "effective_breaks", "effective_display", "gate",
+    "list_profiles", "load_profile", "refusal",
 ]

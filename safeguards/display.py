@@ -160,6 +160,9 @@ class PersonalSettings(Model):
     audio_muted: bool | None = None
     video_autoplay: bool | None = None
     warning_from_severity: int | None = None
+    colour_allowed: bool | None = None
+    """False: never show colour, in any category (True cannot allow it where the team or the
+    category forbids it)."""
     work_interval_minutes: float | None = None
     break_minutes: float | None = None
     micro_break_seconds: int | None = None
@@ -196,15 +199,18 @@ class PersonalSettings(Model):
 
 
 def effective_display(team: DisplaySettings, personal: PersonalSettings | None) -> DisplaySettings:
-    """The team's display, made safer wherever the reviewer asked for it; never looser."""
+    """The team's display (or a category's, see ExposurePolicy.display_for), made safer
+    wherever the reviewer asked for it; never looser. Where colour is not allowed the blur is
+    grayscale too, whatever `grayscale` says: a colour blur would show the colours."""
     if personal is None:
-        return team
+        return _gray_blur_without_colour(team)
     modes = team.reveal_modes
     if personal.reveal_modes is not None:
         narrowed = tuple(m for m in team.reveal_modes if m in personal.reveal_modes)
         modes = narrowed or team.reveal_modes
+    colour = team.colour_allowed and personal.colour_allowed is not False
     return DisplaySettings(
-        grayscale=team.grayscale or bool(personal.grayscale),
+        grayscale=team.grayscale or bool(personal.grayscale) or not colour,
         blur_strength=max(team.blur_strength, personal.blur_strength or 1),
         reveal_modes=modes,
         auto_reblur_seconds=min(
@@ -218,4 +224,11 @@ def effective_display(team: DisplaySettings, personal: PersonalSettings | None) 
             if personal.warning_from_severity is None
             else personal.warning_from_severity,
         ),
+        colour_allowed=colour,
     )
+
+
+def _gray_blur_without_colour(display: DisplaySettings) -> DisplaySettings:
+    if display.colour_allowed or display.grayscale:
+        return display
+    return display.model_copy(update={"grayscale": True})

@@ -1,7 +1,8 @@
 """The gate: the one decision both the client and the service make before the next case.
 
-May this reviewer continue, with which display, and if not, why (a stable ProblemCode) and
-until when (service time and seconds). It never allows a case of a capped category. The
+May this reviewer continue, with which display (the next case's harm category's, made safer
+by the reviewer's own settings), and if not, why (a stable ProblemCode) and until when
+(service time and seconds). It never allows a case of a capped category. The
 same policy, ledger and scheduler state give the same verdict on either side.
 """
 
@@ -9,13 +10,19 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from reviewer_app.domain import HarmCategory, ProblemCode, Severity
 from safeguards.breaks import BreakInfo, BreakScheduler, ReviewerState
-from safeguards.display import DisplaySettings, PersonalSettings, effective_display
+from safeguards.display import (
+    CategoryDisplay,
+    DisplaySettings,
+    PersonalSettings,
+    effective_display,
+)
 from safeguards.exposure import ExposureLedger
 from safeguards.policy import (
     GRAPHIC_DAILY_LIMIT,
@@ -60,13 +67,21 @@ class Verdict:
     until: datetime | None
     retry_after_seconds: int | None
     display: DisplaySettings
+    """The effective display of the next case (its category's settings, then the personal
+    ones); without a next case, the team's defaults made safer by the personal ones."""
     blocked_categories: frozenset[HarmCategory]
     warnings: tuple[CapStatus, ...]
     reached: tuple[CapStatus, ...]
     current_break: BreakInfo | None
     interstitial: bool
-    """Show the category warning before the next case's media (its severity >= threshold)."""
+    """Show the category warning before the next case's media (its severity >= the
+    threshold of its own category's display)."""
     policy_version: int
+    display_for: Callable[[HarmCategory | str | None], DisplaySettings] = field(
+        compare=False, repr=False)
+    """`display_for(category)`: the effective display of any harm category under the same
+    policy and personal settings (`case_display`), e.g. for a prefetched case of another
+    category; None gives the team's defaults made safer by the personal settings."""
 
     @property
     def can_end_break(self) -> bool:
@@ -98,6 +113,27 @@ def refusal(verdict: Verdict) -> Refusal | None:
         return None
     retry = max(1, verdict.retry_after_seconds or 1)
     return Refusal(423, verdict.reason.value, retry, _DETAIL.get(verdict.reason, ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _display(team: DisplaySettings, own: CategoryDisplay | None,
+             personal: PersonalSettings | None) -> DisplaySettings:
+    return effective_display(team if own is None else own.over(team), personal)
+
+
+def case_display(policy: ExposurePolicy, personal: PersonalSettings | None,
+                 category: HarmCategory | str | None) -> DisplaySettings:
+    """How media of this harm category is shown to this reviewer: the team's display with the
+    category's own settings in place (`policy.display_for`), then made safer, never looser,
+    by the personal settings (`effective_display`). None or an unknown category: the team's
+    defaults. The same on client and service, and cheap to ask again (cached)."""
+    own: CategoryDisplay | None = None
+    if category is not None:
+        try:
+            own = policy.display_by_category.get(HarmCategory(category))
+        except ValueError:
+            own = None
+    return _display(policy.display, own, personal)
 
 
 @functools.lru_cache(maxsize=64)
@@ -190,7 +226,8 @@ def gate(
         blocks.add(graphic, ProblemCode.SHIFT_LIMIT, ledger.window_end(Window.DAY, now))
 
     brk = scheduler.current_break
-    display = effective_display(policy.display, personal)
+    display_for = functools.partial(case_display, policy, personal)
+    display = display_for(next_case[0] if next_case is not None else None)
     blocked = frozenset(blocks.by_category)
     reason: ProblemCode | None = None
     until: datetime | None = None
@@ -228,4 +265,5 @@ def gate(
         current_break=brk,
         interstitial=next_case is not None and next_case[1] >= display.warning_from_severity,
         policy_version=policy.version,
+        display_for=display_for,
     )

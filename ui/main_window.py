@@ -148,9 +148,9 @@ class MainWindow(QMainWindow):
         self._wire()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
         self._restore()
-        display = self.wellness.verdict.display  # render the first case right, not at a default
-        self.viewer.policy = viewer_policy(display)
-        self.flow.restyle(display)
+        verdict = self.wellness.verdict  # render the first case right, not at a default
+        self.viewer.policy = viewer_policy(verdict.display)
+        self.flow.restyle(verdict.display_for)
         self.wellness.set_personal(load_personal(settings))
 
     # ------------------------------------------------------------------ actions
@@ -269,7 +269,9 @@ class MainWindow(QMainWindow):
             return
         self.queue.select(entry.case.id)
         blurred = entry.renderings.get(RevealStep.BLURRED)
-        if blurred is not None:
+        if blurred is not None:  # under its own category's rules, warning threshold first
+            self.viewer.policy = viewer_policy(
+                self.wellness.verdict.display_for(entry.case.harm_category))
             self.viewer.show_item(blurred, entry.subject,
                                   label=category_warning(entry.case.harm_category,
                                                          int(entry.case.severity)))
@@ -327,10 +329,14 @@ class MainWindow(QMainWindow):
 
     def apply_verdict(self, verdict: Verdict) -> None:
         """Obey the gate at once: lock and hide on a refusal, unlock when it clears; new
-        display rules re-render what is on screen and cached."""
-        self.viewer.policy = viewer_policy(verdict.display)
-        if self.flow.restyle(verdict.display):
+        display rules (each case's by its harm category) re-render what is on screen and
+        cached."""
+        before = self.viewer.policy
+        self.viewer.policy = viewer_policy(verdict.display_for(self._category_on_screen()))
+        if self.flow.restyle(verdict.display_for):
             self.viewer.forget_sharp()  # a reveal in progress ends, booked to its own case
+        if self.viewer.policy != before:
+            self._show_step(int(self.viewer.painted_step or RevealStep.BLURRED))
         self.meter.update_from(self.wellness.policy, self.wellness.ledger, verdict,
                                self.wellness.clock.now())
         if self._close_state != "open":
@@ -342,6 +348,14 @@ class MainWindow(QMainWindow):
                                       pull=pull and self.act_pull.isEnabled())
         elif self._locked:
             self._lock(None)
+
+    def _category_on_screen(self) -> HarmCategory | None:
+        """The harm category whose display rules the viewer obeys: the item on screen's, else
+        the case being opened's (None: the team's defaults)."""
+        shown = self.viewer.subject
+        if shown is not None:
+            return shown.harm_category
+        return self.flow.current.case.harm_category if self.flow.current is not None else None
 
     def on_refused(self, exc: ClientError) -> None:
         """The service refused a lease (break, cap, shift limit): say so and when."""
@@ -391,8 +405,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def _show_step(self, step: int) -> None:
+        """The reveal step on screen, and, where the item's category forbids colour, that the
+        stepped reveal stops at sharp grayscale for it."""
         names = {0: "Blurred grayscale", 1: "Sharp grayscale", 2: "Colour"}
-        self.step_label.setText(names.get(step, ""))
+        text = names.get(step, "")
+        category = self._category_on_screen()
+        if text and category is not None and not self.viewer.policy.colour_allowed:
+            text += f" · colour not allowed for {category.value.replace('_', ' ')}"
+        self.step_label.setText(text)
 
     # ------------------------------------------------------------------ commands
 
@@ -435,7 +455,8 @@ class MainWindow(QMainWindow):
 
     def edit_personal(self) -> None:
         dialog = PersonalSettingsDialog(self.wellness.policy.display, self.wellness.personal,
-                                        self)
+                                        self, own_display=tuple(
+                                            self.wellness.policy.display_by_category))
         if dialog.exec() == PersonalSettingsDialog.DialogCode.Accepted:
             personal = dialog.personal()
             save_personal(self.settings, personal)
@@ -534,11 +555,13 @@ class MainWindow(QMainWindow):
 
 
 def viewer_policy(display: DisplaySettings) -> ViewerPolicy:
-    """The viewer's rules from the effective display settings (team policy, made safer)."""
+    """The viewer's rules from one harm category's effective display settings (the team's
+    policy with the category's own settings, made safer by personal ones)."""
     return ViewerPolicy(
         blur_width=display.blur_width_px,
         grayscale=display.grayscale,
         reveal_modes=frozenset(RevealMode(str(m)) for m in display.reveal_modes),
         auto_reblur_s=float(display.auto_reblur_seconds),
         warning_from_severity=display.warning_from_severity,
+        colour_allowed=display.colour_allowed,
     )

@@ -2,8 +2,10 @@
 
 Holds the media bytes (memory only, never disk) and the safeguarded renderings made from
 them, so that "decide and next" paints the next case at once: the blurred step for every
-entry, the sharp steps only for the open (pinned) one. The current case is never evicted;
-the least recently used others go first.
+entry, the sharp steps only for the open (pinned) one. Each entry's renderings are made in
+its own harm category's style (blur width, grayscale, whether colour may be shown at all),
+which it remembers, so a policy change re-renders only the cases it changed. The current
+case is never evicted; the least recently used others go first.
 """
 
 from __future__ import annotations
@@ -12,7 +14,28 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from reviewer_app.domain import Case, HarmCategory, MediaRef, Severity
+from safeguards import DisplaySettings
 from ui.imaging import RevealStep, SafeRendering
+
+
+@dataclass(frozen=True)
+class RenderStyle:
+    """What a case's renderings are made with: the part of its category's effective display
+    that changes pixels. Without colour the blur is grayscale whatever `grayscale` says, and
+    the colour step is never made."""
+
+    blur_width: int
+    grayscale: bool = True
+    colour_allowed: bool = True
+
+    @classmethod
+    def of(cls, display: DisplaySettings) -> RenderStyle:
+        return cls(blur_width=display.blur_width_px,
+                   grayscale=display.grayscale or not display.colour_allowed,
+                   colour_allowed=display.colour_allowed)
+
+    def allows(self, step: RevealStep) -> bool:
+        return step is not RevealStep.COLOUR or self.colour_allowed
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,8 @@ class CaseMedia:
     data: bytes | None
     problem: str | None = None
     renderings: dict[RevealStep, SafeRendering] = field(default_factory=dict)
+    style: RenderStyle | None = None
+    """The style `renderings` were made in (None: none made yet)."""
 
     @property
     def subject(self) -> ExposureSubject | None:
@@ -65,11 +90,26 @@ class RenderCache:
         self._entries.move_to_end(entry.case.id)
         self.trim()
 
-    def add_rendering(self, case_id: str, rendering: SafeRendering) -> None:
+    def add_rendering(self, case_id: str, rendering: SafeRendering, style: RenderStyle) -> None:
+        """Keep a rendering made in `style`; renderings of another style go (never a mix)."""
         entry = self._entries.get(case_id)
         if entry is not None:
+            if entry.style != style:
+                entry.renderings = {}
+                entry.style = style
             entry.renderings[rendering.step] = rendering
             self.trim()
+
+    def restyle(self, case_id: str, style: RenderStyle) -> bool:
+        """The case's category is now shown in `style`: renderings made in another go (the
+        media bytes stay). Returns whether any went."""
+        entry = self._entries.get(case_id)
+        if entry is None or entry.style in (None, style):
+            return False
+        had = bool(entry.renderings)
+        entry.renderings = {}
+        entry.style = style
+        return had
 
     def peek(self, case_id: str) -> CaseMedia | None:
         """The entry without counting it as a use (for checks, not for showing)."""
@@ -89,6 +129,7 @@ class RenderCache:
         """Forget every rendering (the display rules changed); the media bytes stay."""
         for entry in self._entries.values():
             entry.renderings = {}
+            entry.style = None
 
     def entries(self) -> list[CaseMedia]:
         return list(self._entries.values())

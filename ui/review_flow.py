@@ -3,8 +3,11 @@
 Every network and database call runs on the serial session pool, every decode on the decode
 pool; this object only routes results back to the widgets by signal. It never holds a
 rendering it did not get from `ui.imaging`. Prefetched cases get their blurred step only;
-the sharp steps are made for the open case alone. Every exposure event is built from the
-subject the viewer reports with it, never from "the case open now".
+the sharp steps are made for the open case alone. Each case is rendered in its own harm
+category's style (the lead's per-category display settings, made safer by personal ones): a
+child-safety case may be blurred harder, and its colour step never made, while the next case
+keeps the team's defaults. Every exposure event is built from the subject the viewer reports
+with it, never from "the case open now".
 """
 
 from __future__ import annotations
@@ -22,17 +25,20 @@ from reviewer_app.domain import (
     CaseSummary,
     ExposureEvent,
     ExposureKind,
+    HarmCategory,
     MediaKind,
     new_client_id,
 )
 from reviewer_app.store.outbox import Conflict, OutboxCounts
 from safeguards import DisplaySettings
 from ui.imaging import DEFAULT_BLUR_WIDTH, RevealStep, SafeRendering, placeholder, render
-from ui.render_cache import CaseMedia, ExposureSubject, RenderCache
+from ui.render_cache import CaseMedia, ExposureSubject, RenderCache, RenderStyle
 from ui.workers import Workers
 
 log = logging.getLogger(__name__)
 PREFETCH_AHEAD = 3
+DisplayOf = Callable[[HarmCategory | None], DisplaySettings]
+"""A harm category's effective display (`Verdict.display_for`); None: the team's defaults."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +89,9 @@ class ReviewFlow(QObject):
         self.session = session
         self.workers = workers
         self.display = display or QSize(1280, 720)
-        self.blur_width = blur_width
-        self.grayscale = grayscale
-        self.colour_allowed = colour_allowed
+        self._default_style = RenderStyle(blur_width, grayscale, colour_allowed)
+        """Every category's style until `restyle` brings the policy's."""
+        self._display_of: DisplayOf | None = None
         self.prefetch_enabled = prefetch
         self.cache = RenderCache()
         self.cases: list[CaseSummary] = []
@@ -95,8 +101,6 @@ class ReviewFlow(QObject):
         self.current: CaseMedia | None = None
         self._loading: set[str] = set()
         self._rendering: dict[tuple[str, RevealStep], list[Callable[[], None]]] = {}
-        self._generation = 0
-        """Bumped when the display rules change: a rendering made under older ones is redone."""
         self._stopped = False
         self._handle = QElapsedTimer()
         self._counts_timer = QTimer(self)
@@ -115,6 +119,30 @@ class ReviewFlow(QObject):
         """Quit: stop polling and open nothing more (what is queued still gets written)."""
         self._stopped = True
         self._counts_timer.stop()
+
+    def style_of(self, category: HarmCategory | None) -> RenderStyle:
+        """The style media of this category is rendered in now (None: the team's)."""
+        if self._display_of is None:
+            return self._default_style
+        return RenderStyle.of(self._display_of(category))
+
+    def _open_style(self) -> RenderStyle:
+        return self.style_of(self.current.case.harm_category if self.current else None)
+
+    @property
+    def blur_width(self) -> int:
+        """The open case's blur width (the team's with no case open)."""
+        return self._open_style().blur_width
+
+    @property
+    def grayscale(self) -> bool:
+        """Whether the open case's blurred step is grayscale (the team's with none open)."""
+        return self._open_style().grayscale
+
+    @property
+    def colour_allowed(self) -> bool:
+        """Whether the open case may be shown in colour (the team's with none open)."""
+        return self._open_style().colour_allowed
 
     @property
     def open_id(self) -> str | None:
@@ -244,9 +272,13 @@ class ReviewFlow(QObject):
 
     def _render(self, entry: CaseMedia, step: RevealStep,
                 then: Callable[[], None] | None = None) -> None:
-        """Render one step off-thread, once (a second ask waits for the first). A rendering
-        made under display rules that changed meanwhile is made again; a sharp one arriving
-        after its case was closed is dropped."""
+        """Render one step off-thread in the case's category style, once (a second ask waits
+        for the first). A rendering made in a style that changed meanwhile is made again; a
+        sharp one arriving after its case was closed is dropped; the colour step of a case
+        whose category forbids colour is never made (the bytes are not even decoded)."""
+        style = self.style_of(entry.case.harm_category)
+        if not style.allows(step):
+            return
         key = (entry.case.id, step)
         waiting = self._rendering.get(key)
         if waiting is not None:
@@ -254,9 +286,8 @@ class ReviewFlow(QObject):
                 waiting.append(then)
             return
         self._rendering[key] = [then] if then is not None else []
-        generation = self._generation
         data, display = entry.data, QSize(self.display)
-        width, gray = self.blur_width, self.grayscale
+        width, gray = style.blur_width, style.grayscale
         problem = entry.problem
 
         def op() -> SafeRendering:
@@ -272,14 +303,14 @@ class ReviewFlow(QObject):
                 return  # quitting, or the case left the cache (decided, released, lost)
             if step is not RevealStep.BLURRED and self.cache.pinned != entry.case.id:
                 return  # sharp steps are for the open case only
-            if generation != self._generation:  # redo it under the rules now in force
+            if self.style_of(entry.case.harm_category) != style:  # redo it in today's style
                 self._render(entry, step)
                 for waiting_then in thens:
                     self._render(entry, step, then=waiting_then)
                 return
             if rendering.placeholder and step is not RevealStep.BLURRED:
                 return  # a reveal that cannot be made safely simply stays blurred
-            self.cache.add_rendering(entry.case.id, rendering)
+            self.cache.add_rendering(entry.case.id, rendering, style)
             self.sig_rendering.emit(entry.case.id, rendering)
             for after in thens:
                 after()
@@ -290,23 +321,22 @@ class ReviewFlow(QObject):
 
         self.workers.run(op, done, failed, pool=self.workers.decode_pool)
 
-    def restyle(self, display: DisplaySettings) -> bool:
-        """New display rules (a team policy that arrived, a personal setting): when the blur
-        or grayscale changed, every cached rendering goes, the open case's blurred step is
-        rendered again at once and the prefetched ones follow. The caller ends any reveal on
-        screen first (it is booked to its own case). Returns whether anything changed."""
-        width, gray = display.blur_width_px, display.grayscale
-        if width == self.blur_width and gray == self.grayscale:
-            return False
-        self.blur_width, self.grayscale = width, gray
-        self._generation += 1
-        self.cache.drop_renderings()
+    def restyle(self, display_of: DisplayOf) -> bool:
+        """New display rules (a team policy that arrived, a lead's per-category settings, a
+        personal setting), as each harm category's effective display: every cached case whose
+        category's style changed loses its renderings, the open case's blurred step is rendered
+        again at once and the prefetched ones follow. Returns whether the open case's style
+        changed; then the caller ends any reveal on screen (it is booked to its own case)."""
+        self._display_of = display_of
+        changed = {entry.case.id for entry in self.cache.entries()
+                   if self.cache.restyle(entry.case.id, self.style_of(entry.case.harm_category))}
         current = self.current
-        if current is not None:
+        open_changed = current is not None and current.case.id in changed
+        if current is not None and open_changed:
             self._render(current, RevealStep.BLURRED, then=lambda: self._ensure_renderings(current))
-        if self.cache.pinned is not None:
+        if changed and self.cache.pinned is not None:
             self._prefetch_after(self.cache.pinned)
-        return True
+        return open_changed
 
     def _ensure_renderings(self, entry: CaseMedia) -> None:
         """The sharp steps for reveal, decoded in the background once the blur is up; only
@@ -316,9 +346,9 @@ class ReviewFlow(QObject):
         blurred = entry.renderings.get(RevealStep.BLURRED)
         if blurred is None or blurred.placeholder:
             return
-        steps = [RevealStep.SHARP_GRAY] + ([RevealStep.COLOUR] if self.colour_allowed else [])
-        for step in steps:
-            if step not in entry.renderings:
+        style = self.style_of(entry.case.harm_category)
+        for step in (RevealStep.SHARP_GRAY, RevealStep.COLOUR):
+            if step not in entry.renderings and style.allows(step):
                 self._render(entry, step)
 
     def request_step(self, step: RevealStep) -> None:

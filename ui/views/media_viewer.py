@@ -2,10 +2,13 @@
 
 Reveal ways (SAFEGUARDS.md): hold a key (hidden again on release), a lens that sharpens only
 the region under the pointer, and a stepped toggle blur -> sharp gray -> colour that re-blurs
-by itself. Every reveal ends in `sig_exposure` with its duration and the `ExposureSubject`
-it was of (the item on screen when it began, never "whatever is open now"); the first paint
-of a new item emits a `shown` exposure. `hide_now()` blanks everything at once, and leaving an
-item (`clear`, `show_item`) ends its reveal first, so it is booked to its own case and media.
+by itself (stopping at sharp gray where colour is not allowed). The rules are those of the
+item on screen (its harm category's display, made safer by personal settings); new rules end
+a reveal they no longer allow. Every reveal ends in `sig_exposure` with its duration and the
+`ExposureSubject` it was of (the item on screen when it began, never "whatever is open now");
+the first paint of a new item emits a `shown` exposure. `hide_now()` blanks everything at
+once, and leaving an item (`clear`, `show_item`) ends its reveal first, so it is booked to its
+own case and media.
 
 The viewer only ever holds `SafeRendering`s from `ui.imaging`; it never sees raw bytes, so
 whatever it paints went through the safeguarded pipeline or is the placeholder.
@@ -31,7 +34,8 @@ LENS_RADIUS = 90
 
 @dataclass(frozen=True)
 class ViewerPolicy:
-    """The display rules the viewer obeys: the team policy made only safer by personal ones."""
+    """The display rules the viewer obeys for the item on screen: its harm category's display
+    (the team's, with the category's own settings), made only safer by personal ones."""
 
     blur_width: int = 48
     grayscale: bool = True
@@ -39,6 +43,7 @@ class ViewerPolicy:
     auto_reblur_s: float = 10.0
     warning_from_severity: int = 3
     colour_allowed: bool = True
+    """False: the stepped reveal stops at sharp grayscale; colour is never shown."""
 
 
 class MediaViewer(QWidget):
@@ -64,7 +69,7 @@ class MediaViewer(QWidget):
         self.setMinimumSize(QSize(320, 200))
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.policy = ViewerPolicy()
+        self._policy = ViewerPolicy()
         self._renderings: dict[RevealStep, SafeRendering] = {}
         self._subject: ExposureSubject | None = None
         self._label = ""
@@ -80,6 +85,32 @@ class MediaViewer(QWidget):
         self._reblur.setSingleShot(True)
         self._reblur.timeout.connect(self.reblur)
         self._shown_reported = False
+
+    # ------------------------------------------------------------------ rules
+
+    @property
+    def policy(self) -> ViewerPolicy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: ViewerPolicy) -> None:
+        """New rules for what is on screen: a reveal they no longer allow ends at once (booked
+        to its item), and a running re-blur countdown never outlasts the new seconds."""
+        if policy == self._policy:
+            return
+        self._policy = policy
+        modes = policy.reveal_modes
+        if self._holding and RevealMode.HOLD not in modes:
+            self.end_hold()
+        if self._lens and RevealMode.LENS not in modes:
+            self.toggle_lens()
+        if self._step is not RevealStep.BLURRED and (
+                RevealMode.STEPPED not in modes
+                or (self._step is RevealStep.COLOUR and not policy.colour_allowed)):
+            self.reblur()
+        elif self._reblur.isActive() and self._reblur.remainingTime() > policy.auto_reblur_s * 1000:
+            self._reblur.start(int(policy.auto_reblur_s * 1000))
+        self.update()
 
     # ------------------------------------------------------------------ content
 
@@ -122,6 +153,8 @@ class MediaViewer(QWidget):
             self._renderings = {RevealStep.BLURRED: rendering}
         elif rendering.placeholder or self.is_placeholder:
             return
+        elif rendering.step is RevealStep.COLOUR and not self.policy.colour_allowed:
+            return  # not for this item: its category forbids colour
         else:
             self._renderings[rendering.step] = rendering
         self.update()
@@ -270,9 +303,10 @@ class MediaViewer(QWidget):
             self.sig_exposure.emit(self._subject, str(ExposureKind.SHOWN), 0)
 
     def _wanted_step(self) -> RevealStep:
-        if self._holding:
-            return max(RevealStep.SHARP_GRAY, self._step)
-        return self._step
+        step = max(RevealStep.SHARP_GRAY, self._step) if self._holding else self._step
+        if step is RevealStep.COLOUR and not self.policy.colour_allowed:
+            return RevealStep.SHARP_GRAY  # never painted, whatever asked for it
+        return step
 
     # ------------------------------------------------------------------ zoom
 

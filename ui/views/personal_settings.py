@@ -1,10 +1,12 @@
 """Personal display and break settings: a reviewer may make things safer than the team policy
-(stronger blur, fewer reveal ways, quicker re-blur, earlier warnings, more breaks), never
-weaker. A looser value is kept but ignored by the gate, and the dialog says so."""
+(stronger blur, fewer reveal ways, quicker re-blur, earlier warnings, no colour, more
+breaks), never weaker. A looser value is kept but ignored by the gate, and the dialog says so.
+They apply over every harm category's display, including those a lead made stricter."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer_app.domain import HarmCategory
 from safeguards import DisplaySettings, PersonalSettings, RevealMode
 
 SETTINGS_KEY = "personal/safeguards"
@@ -40,7 +43,10 @@ def save_personal(settings: QSettings, personal: PersonalSettings) -> None:
 
 class PersonalSettingsDialog(QDialog):
     def __init__(self, team: DisplaySettings, current: PersonalSettings | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 own_display: Sequence[HarmCategory] = ()) -> None:
+        """`team`: the team's default display; `own_display`: the harm categories for which
+        the lead set display settings of their own (named, so the reviewer knows)."""
         super().__init__(parent)
         self.setWindowTitle("Personal safeguards")
         self.setObjectName("personalSettings")
@@ -59,6 +65,11 @@ class PersonalSettingsDialog(QDialog):
         self.warn.setValue(team.warning_from_severity if mine.warning_from_severity is None
                            else mine.warning_from_severity)
         self.warn.setAccessibleName("Warning from severity")
+        self.no_colour = QCheckBox("&Never show colour (the stepped reveal stops at sharp "
+                                   "grayscale)", self)
+        self.no_colour.setChecked(mine.colour_allowed is False or not team.colour_allowed)
+        self.no_colour.setEnabled(team.colour_allowed)
+        self.no_colour.setAccessibleName("Never show colour")
         self.modes: dict[RevealMode, QCheckBox] = {}
         allowed = set(mine.reveal_modes or team.reveal_modes)
         form = QFormLayout()
@@ -68,6 +79,7 @@ class PersonalSettingsDialog(QDialog):
         form.addRow("&Blur strength (1 light - 10 strongest)", self.blur)
         form.addRow("&Re-blur a stepped reveal after", self.reblur)
         form.addRow("&Warn before media from severity", self.warn)
+        form.addRow(self.no_colour)
         for mode in RevealMode:
             box = QCheckBox(f"Allow {mode.value} reveal", self)
             box.setChecked(mode in allowed)
@@ -75,8 +87,13 @@ class PersonalSettingsDialog(QDialog):
             box.setAccessibleName(f"Allow {mode.value} reveal")
             self.modes[mode] = box
             form.addRow(box)
-        note = QLabel("These settings can only make your view safer than your team's policy. "
-                      "A value looser than the team's is ignored.", self)
+        text = ("These settings can only make your view safer than your team's policy. "
+                "A value looser than the team's is ignored.")
+        if own_display:
+            names = ", ".join(sorted(c.value.replace("_", " ") for c in own_display))
+            text += (f" Your lead set display settings of their own for: {names}; "
+                     "yours apply on top of those too.")
+        note = QLabel(text, self)
         note.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -94,4 +111,6 @@ class PersonalSettingsDialog(QDialog):
             auto_reblur_seconds=self.reblur.value(),
             warning_from_severity=self.warn.value(),
             reveal_modes=modes or None,
+            colour_allowed=False if self.no_colour.isChecked() and self.no_colour.isEnabled()
+            else None,
         )

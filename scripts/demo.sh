@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: with a display, the interactive demo; without one, the self-driving tour under
-# Xvfb, with a screenshot of every step in ./demo-output/. All demo content is synthetic.
+# `make demo`: with a display, the interactive demo (sign in as the specialist or the wellness
+# lead; DEMO_AS=lead make demo goes straight to the lead console); without one, the
+# self-driving tour under Xvfb (the specialist's queue, then the lead console), with a
+# screenshot of every step in ./demo-output/. All demo content is synthetic.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -18,8 +20,15 @@ with_keyring() {
 }
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  echo "demo: starting the workstation on synthetic cases (close the window to end)"
-  with_keyring reviewer-app --demo
+  # DEMO_AS=specialist|lead|admin skips the choice; otherwise the demo asks which account.
+  if [ -n "${DEMO_AS:-}" ]; then
+    echo "demo: signing in as the demo $DEMO_AS on synthetic data (close the window to end)"
+    with_keyring reviewer-app --demo --as "$DEMO_AS"
+  else
+    echo "demo: pick an account: the specialist's workstation on synthetic cases, or the"
+    echo "      wellness lead's console (policy editor, team dashboard); close the window to end"
+    with_keyring reviewer-app --demo
+  fi
 else
   out="$PWD/demo-output"
   rm -rf "$out"; mkdir -p "$out"

@@ -1,6 +1,9 @@
-"""QApplication bootstrap: settings, theme, sign-in, the main window, the sync engine.
+"""QApplication bootstrap: settings, theme, sign-in, then by the account's role the review
+workstation (a specialist: main window, sync engine) or the wellness lead console (a lead or
+an admin).
 
-Only `reviewer_app/__main__.py` calls `run`; tests build the same parts with `build_window`.
+Only `reviewer_app/__main__.py` calls `run`; tests build the same parts with `build_window`
+and `ui.console.lead_console.build_console`.
 """
 
 from __future__ import annotations
@@ -13,12 +16,20 @@ from pathlib import Path
 
 import platformdirs
 from PySide6.QtCore import QEventLoop, QSettings
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QInputDialog,
+    QMessageBox,
+    QProgressDialog,
+    QWidget,
+)
 
 from reviewer_app.client.errors import ClientError, LoginRequired
 from reviewer_app.client.session import ReviewSession
 from reviewer_app.client.sync import SyncEngine
 from reviewer_app.config import ClientConfig
+from reviewer_app.contract import Me
+from ui.console.lead_console import build_console, wants_console
 from ui.main_window import MainWindow
 from ui.review_flow import ReviewFlow
 from ui.theme import apply_theme
@@ -160,17 +171,48 @@ def _open_session(config: ClientConfig, *, show_busy: bool) -> ReviewSession:
     return opened
 
 
+DemoLogin = tuple[str, str, str]
+"""(what it is, username, password) of a demo account offered at the demo's sign-in."""
+
+
+def _choose_demo_login(logins: list[DemoLogin], on_chosen: Callable[[DemoLogin], None],
+                       on_cancel: Callable[[], None]) -> QInputDialog:
+    """The demo's sign-in with a screen: pick one of the demo accounts (the specialist's
+    workstation, or the wellness lead's console)."""
+    dialog = QInputDialog()
+    dialog.setWindowTitle("Reviewer workstation — DEMO (synthetic content)")
+    dialog.setLabelText("Sign in to the demo as:")
+    dialog.setComboBoxItems([f"{what} ({user})" for what, user, _ in logins])
+    dialog.setComboBoxEditable(False)
+    dialog.setOkButtonText("Sign in")
+
+    def picked(text: str) -> None:
+        on_chosen(next(login for login in logins if f"{login[0]} ({login[1]})" == text))
+
+    dialog.textValueSelected.connect(picked)
+    dialog.rejected.connect(on_cancel)
+    dialog.open()
+    return dialog
+
+
 def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None,
         tour_dir: Path | None = None, settings_path: Path | None = None,
-        prefetch: bool = True) -> int:
-    """The workstation until it quits; its exit code. A session that cannot be opened or
-    signed in is said in a message box, or, in a headless run (the tour, or no screen), on
-    stderr with exit code 1: never a box nobody can answer, never a wait on the keyring."""
+        prefetch: bool = True, demo_logins: list[DemoLogin] | None = None,
+        lead_credentials: tuple[str, str] | None = None) -> int:
+    """The workstation, or for a wellness lead or an admin the lead console, until it quits;
+    its exit code. Which one opens is decided by the role of the account signed in; a
+    specialist never gets the console. A session that cannot be opened or signed in is said
+    in a message box, or, in a headless run (the tour, or no screen), on stderr with exit
+    code 1: never a box nobody can answer, never a wait on the keyring.
+
+    `demo_logins`: the demo's accounts to pick from (with a screen and no `demo_credentials`).
+    `lead_credentials`: the tour's second part signs in to the console with these."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("reviewer-app")
     app.setApplicationDisplayName("Reviewer workstation")
     headless = tour_dir is not None or app.platformName() in _HEADLESS_PLATFORMS
+    demo = demo_credentials is not None or bool(demo_logins)
 
     def report(exc: BaseException, heading: str = "Reviewer workstation",
                parent: QWidget | None = None) -> None:
@@ -181,60 +223,89 @@ def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None
 
     settings = open_settings(settings_path)
     apply_theme(str(settings.value("theme", "dark")))
-    title = "Reviewer workstation — DEMO (synthetic content)" if demo_credentials else ""
     try:
         session = _open_session(config, show_busy=not headless)
     except ClientError as exc:
         report(exc)
         return 1
-    ws = build_window(config, settings, prefetch=prefetch, title=title, session=session)
+    signing_in = Workers()
+    app.setQuitOnLastWindowClosed(False)  # until a main window is up: the sign-in is a dialog
+    opened: dict[str, object] = {}
 
     def give_up(exc: BaseException, heading: str = "Reviewer workstation") -> None:
-        report(exc, heading, ws.window)
+        report(exc, heading)
         app.exit(1)
 
+    def route(me: Me | None) -> None:
+        """Open what the account signed in is for: the console for a lead or an admin, the
+        workstation for a specialist."""
+        if wants_console(me):
+            title = "Wellness lead console — DEMO (synthetic data)" if demo else ""
+            console = build_console(session, settings, title=title)
+            opened["console"] = console
+            console.window.show()
+            console.start()
+        else:
+            title = "Reviewer workstation — DEMO (synthetic content)" if demo else ""
+            ws = build_window(config, settings, prefetch=prefetch, title=title,
+                              session=session)
+            opened["workstation"] = ws
+            ws.window.show()
+            ws.start_after_login()
+            if tour_dir is not None:
+                from ui.tour import Tour
+
+                tour = Tour(ws, tour_dir, lead_credentials=lead_credentials)
+                opened["tour"] = tour
+                tour.start()
+        app.setQuitOnLastWindowClosed(True)
+
+    def sign_in(user: str, password: str, heading: str = "Demo sign-in failed") -> None:
+        signing_in.run(lambda: session.login(user, password), route,
+                       lambda exc: give_up(exc, heading))
+
     def attempt(user: str, password: str, on_result: Callable[[str | None], None]) -> None:
-        ws.workers.run(lambda: ws.session.login(user, password),
+        signing_in.run(lambda: session.login(user, password),
                        lambda _me: on_result(None), lambda exc: on_result(str(exc)))
 
-    tour = None
+    if demo_credentials is None and demo_logins and headless:
+        demo_credentials = demo_logins[0][1:]  # no screen to choose on: the first account
     if demo_credentials is not None:
-        user, password = demo_credentials
-        ws.window.show()
-        ws.workers.run(lambda: ws.session.login(user, password),
-                       lambda _me: ws.start_after_login(),
-                       lambda exc: give_up(exc, "Demo sign-in failed"))
-        if tour_dir is not None:
-            from ui.tour import Tour
-
-            tour = Tour(ws, tour_dir)
-            tour.start()
+        sign_in(*demo_credentials)
+    elif demo_logins:
+        opened["chooser"] = _choose_demo_login(
+            demo_logins, lambda login: sign_in(login[1], login[2]), lambda: app.exit(0))
     else:
-        ws.window.show()
-
         def ask_login() -> None:
             if headless:
                 give_up(LoginRequired("Not signed in, and there is no screen to sign in on: "
                                       "run `reviewer-cli login` first."))
                 return
-            dialog = LoginDialog(settings, config.server_url, attempt, ws.window)
-            dialog.accepted.connect(ws.start_after_login)
-            dialog.rejected.connect(ws.window.close)
+            dialog = LoginDialog(settings, config.server_url, attempt)
+            opened["login"] = dialog
+            dialog.accepted.connect(lambda: route(session.me))
+            dialog.rejected.connect(lambda: app.exit(0))
             dialog.open()
 
         def resumed(me: object) -> None:
             if me is None:
                 ask_login()
             else:
-                ws.start_after_login()
+                route(session.me)
 
         def not_resumed(exc: BaseException) -> None:
             if headless:
                 give_up(exc)
                 return
-            ws.window.show_error(str(exc))
+            QMessageBox.warning(None, "Reviewer workstation", str(exc))
             ask_login()
 
-        ws.workers.run(ws.session.resume, resumed, not_resumed)
+        signing_in.run(session.resume, resumed, not_resumed)
     code = app.exec()
-    return tour.exit_code if tour is not None else code
+    signing_in.close()
+    if "console" not in opened and "workstation" not in opened:
+        session.close()  # the sign-in was given up: nothing else owns the session
+    tour = opened.get("tour")
+    if tour is not None:
+        return int(getattr(tour, "exit_code", 1))
+    return code

@@ -4,24 +4,31 @@ The script is a generator: each `yield` hands back a condition, and the next ste
 the condition holds (polled on a timer, so the event loop keeps running and workers report
 back). A condition that does not hold within the step's time limit ends the tour with exit
 code 1 and says which step stalled.
+
+After the specialist's part, with `lead_credentials`, the wellness lead signs in to the lead
+console (a session of their own): the policy in force, a per-category edit with its preview
+and its diff, the save with a reason, and the team dashboard with its charts.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+import traceback
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from reviewer_app.domain import Action
+from reviewer_app.client.session import ReviewSession
+from reviewer_app.domain import Action, HarmCategory
 from ui.imaging import RevealStep
 
 if TYPE_CHECKING:
     from ui.app import Workstation
+    from ui.console.lead_console import LeadConsole
 
 Condition = Callable[[], bool]
 STEP_TIMEOUT_S = 60.0
@@ -31,11 +38,20 @@ TOUR_ACTIONS = (Action.REMOVE, Action.KEEP, Action.LABEL, Action.RESTRICT, Actio
                 Action.REQUEST_INFO)
 
 
+class TourFailed(Exception):
+    """A step cannot go on (not a stall: waiting longer would not help)."""
+
+
 class Tour(QObject):
-    def __init__(self, ws: Workstation, out_dir: Path) -> None:
+    def __init__(self, ws: Workstation, out_dir: Path, *,
+                 lead_credentials: tuple[str, str] | None = None) -> None:
         super().__init__(ws.window)
         self.ws = ws
         self.out_dir = out_dir
+        self.lead_credentials = lead_credentials
+        self.console: LeadConsole | None = None
+        self._lead_session: ReviewSession | BaseException | None = None
+        self.console_summary = ""
         self.exit_code = 1
         self.shots: list[Path] = []
         self.decided = 0
@@ -68,6 +84,13 @@ class Tour(QObject):
             self._deadline = time.monotonic() + limit
         except StopIteration:
             self._finish(0)
+        except TourFailed as exc:
+            print(f"tour: {exc}", file=sys.stderr)
+            self._finish(1)
+        except Exception:  # a step that breaks must fail the tour, not end it as a success
+            traceback.print_exc()
+            print("tour: a step failed (see above)", file=sys.stderr)
+            self._finish(1)
 
     def _tick(self) -> None:
         if self._waiting is None:
@@ -89,7 +112,13 @@ class Tour(QObject):
             print(f"tour: decided {self.decided} cases; outbox items synced: {synced} "
                   f"(decisions and exposure events), pending: {pending}")
             print(f"tour: enforced breaks sat out: {self.break_seconds:.0f} s")
+            if self.console_summary:
+                print(f"tour: {self.console_summary}")
             print(f"tour: {len(self.shots)} screenshots in {self.out_dir}")
+        if self.console is not None:
+            self.console.shutdown()
+        elif isinstance(self._lead_session, ReviewSession):
+            self._lead_session.close()
         window = self.ws.window
         if not window.isVisible():
             QApplication.instance().exit(code)  # type: ignore[union-attr]
@@ -155,6 +184,8 @@ class Tour(QObject):
             self._pending() == 0 and int(getattr(self.counts, "synced", 0)) >= self.decided)
         self.shot("all-decided-and-synced")
         yield from self._self_break()
+        if self.lead_credentials is not None:
+            yield from self._lead_console()
 
     def _sit_out_break(self) -> Generator[tuple[str, Condition], None, None]:
         """An enforced break (e.g. a micro-break after a severe reveal) runs its full length."""
@@ -181,3 +212,100 @@ class Tour(QObject):
             yield f"the {step.name} rendering", lambda s=step: viewer.painted_step == s  # type: ignore[misc]
             self.shot(f"case-{case_id}-{step.name.lower().replace('_', '-')}")
         viewer.reblur()
+
+    # ------------------------------------------------------------------ the lead's part
+
+    def console_shot(self, name: str, widget: QWidget | None = None) -> Path:
+        """A screenshot of the console (or one of its parts); leads see no case media, so
+        there is no viewer copy."""
+        QApplication.processEvents()
+        assert self.console is not None
+        path = self.out_dir / f"{len(self.shots) + 1:02d}-{name}.png"
+        (widget or self.console.window).grab().save(str(path))
+        self.shots.append(path)
+        return path
+
+    def _open_lead_session(self) -> None:
+        """The lead's own session (own local store and keyring entry), signed in off the GUI
+        thread like every sign-in."""
+        assert self.lead_credentials is not None
+        user, password = self.lead_credentials
+        base = self.ws.session.config
+        config = base.model_copy(update={
+            "data_dir": base.data_dir.parent / f"{base.data_dir.name}-lead",
+            "keyring_service": f"{base.keyring_service}-lead"})
+
+        def op() -> ReviewSession:
+            session = ReviewSession(config)
+            try:
+                session.login(user, password)
+            except BaseException:
+                session.close()
+                raise
+            return session
+
+        def settle(result: ReviewSession | BaseException) -> None:
+            self._lead_session = result
+
+        self.ws.workers.run(op, settle, settle)
+
+    def _lead_console(self) -> Generator[tuple[str, Condition], None, None]:
+        from ui.console.lead_console import build_console
+
+        self._open_lead_session()
+        yield "the wellness lead's sign-in", lambda: self._lead_session is not None
+        session = self._lead_session
+        if not isinstance(session, ReviewSession):
+            raise TourFailed(f"the wellness lead could not sign in: {session}")
+        self.console = console = build_console(
+            session, self.ws.window.settings,
+            title="Wellness lead console — DEMO (synthetic data)")
+        console.window.resize(1600, 1000)
+        console.window.show()
+        console.start()
+        editor, window = console.window.editor, console.window
+        yield "the policy in force, previewed", lambda: (
+            editor.in_force is not None and editor.preview.ready)
+        self.console_shot("console-policy-in-force")
+
+        self_harm = str(HarmCategory.SELF_HARM)
+        editor.form.by_category.select(self_harm)
+        own = editor.form.by_category.optional
+        for name, value in (("blur_strength", 8), ("colour_allowed", False),
+                            ("warning_from_severity", 1)):
+            own[name].set_value(value)
+            own[name].sig_changed.emit()
+        editor.form.caps.add_cap({"categories": [self_harm], "min_severity": 3,
+                                  "window": "hour", "measure": "revealed", "limit": 6,
+                                  "action": "force_break"})
+        yield "the preview of the self-harm edit", lambda: (
+            editor.preview.ready and editor.preview.category == self_harm)
+        editor.form_scroll.ensureWidgetVisible(editor.form.by_category.picker, 50, 20)
+        self.console_shot("console-policy-edit-preview")
+        self.console_shot("console-preview", editor.preview)
+        self.console_shot("console-policy-diff", editor.diff)
+        editor.reason.setText("Tour: a very strong blur, warnings from severity 1 and no colour "
+                              "for self harm; an enforced break at 6 high reveals an hour")
+        version = editor.in_force.version if editor.in_force else 0
+        window.act_save.trigger()
+        yield "the policy saved", lambda: (
+            not editor.saving and editor.in_force is not None
+            and editor.in_force.version > version)
+        self.console_shot("console-policy-saved")
+
+        window.act_dashboard.trigger()
+        dashboard = window.dashboard
+        dashboard.refresh()
+        yield "the team dashboard", lambda: (dashboard.dashboard is not None
+                                             and not dashboard.loading)
+        self.console_shot("console-dashboard")
+        for index, key in enumerate(dashboard.views):
+            dashboard.charts.setCurrentIndex(index)
+            QApplication.processEvents()
+            self.console_shot(f"console-chart-{key}", dashboard.views[key])
+        assert dashboard.dashboard is not None
+        assert editor.in_force is not None
+        self.console_summary = (
+            f"lead console: policy version {editor.in_force.version} saved; dashboard of "
+            f"{len(dashboard.dashboard.people)} people, "
+            f"{sum(1 for p in dashboard.dashboard.people if p.near_cap)} near a cap")

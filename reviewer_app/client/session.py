@@ -80,6 +80,12 @@ class ReviewSession:
     def me(self) -> contract.Me | None:
         return self._me
 
+    @property
+    def api(self) -> ApiClient:
+        """The session's authenticated client, for calls beyond reviewing (the lead console's
+        `reviewer_app.client.lead`): same tokens, same keyring, same service clock."""
+        return self._api
+
     def login(self, username: str, password: str) -> contract.Me:
         self._api.login(username, password)
         self._me = self._api.call(contract.Me, "GET", "/v1/me")

@@ -19,12 +19,14 @@ from reviewer_app.service import (
     audit_api,
     auth,
     cases,
+    dashboard,
     decisions,
     exposure,
     housekeeping,
     leases,
     media,
     metrics,
+    overrides,
     sync,
 )
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
@@ -83,6 +85,7 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
 def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
-    for module in (auth, leases, cases, media, decisions, sync, exposure, audit_api, metrics):
+    for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
+                   overrides, audit_api, metrics):
         api.include_router(module.router)
     return api

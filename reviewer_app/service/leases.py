@@ -3,16 +3,32 @@
 A lease hands out the most urgent queued cases (priority, then SLA due time). On PostgreSQL
 the candidate rows are taken with SELECT ... FOR UPDATE SKIP LOCKED, so instances sharing the
 database never hand out the same case; on SQLite the write transaction holds the file lock.
+
+Dose-aware assignment (the team policy's `assignment.dose_aware`) spreads severe cases (of
+severity `assignment.severe_from_severity` or more) across the team, within priority and SLA
+limits. The reviewer's severe dose is what the service itself counted for them this service
+day: severe items shown (media it served) and revealed, from the daily exposure totals. The
+team's doses are those of its reviewers who took a lease today (the reviewer included); one
+aggregate statement reads them all. Against the median of those doses:
+- above it, the reviewer's severe cases sort after the non-severe cases of the same
+  priority (they get severe work only when the band has nothing else for them);
+- below it, severe cases sort before the non-severe ones of the same priority;
+- at it (and when dose-aware is off), the order is unchanged.
+Never past a priority band: priority is always the first key, so no case waits behind one
+of a lower priority. Never at an SLA's expense: a case due within `SLA_GUARD` (1 hour) or
+overdue keeps its place by due time, whatever its severity.
 """
 
 from __future__ import annotations
 
 import secrets
+import statistics
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, literal, select, union, update
 from sqlalchemy.orm import Session
 
 from reviewer_app.contract import Lease, LeaseRequest
@@ -28,12 +44,23 @@ from reviewer_app.service import audit, holdings, safeguard_state
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.cases import SUMMARY_COLUMNS, summary_of
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
-from reviewer_app.service.models import CaseRow, LeaseCaseRow, LeaseRow, UTCDateTime, table
+from reviewer_app.service.models import (
+    CaseRow,
+    ExposureDayRow,
+    LeaseCaseRow,
+    LeaseRow,
+    User,
+    UTCDateTime,
+    table,
+)
 from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.problems import ProblemError
-from safeguards import Refusal, refusal
+from reviewer_app.service.safeguard_state import ServicePeriods
+from safeguards import ExposurePolicy, Refusal, refusal
 
 router = APIRouter()
+SLA_GUARD = timedelta(hours=1)
+"""Dose-aware ordering never moves a case due within this long (or overdue)."""
 
 
 _CASES = table(CaseRow)
@@ -60,19 +87,85 @@ def reclaim_expired(session: Session, ctx: ServiceContext) -> None:
     session.connection().execute(_RECLAIM, {"now": ctx.now()})
 
 
+@dataclass(frozen=True)
+class SevereOrder:
+    """How dose-aware assignment orders this reviewer's lease: severe cases (severity
+    `severe_from` or more) `last` or first within their priority band; a case due before
+    `guard_until` is never moved."""
+
+    severe_from: int
+    last: bool
+    guard_until: datetime
+    dose: int
+    team_median: float
+
+    def rank(self) -> Any:
+        """0 for the cases that come first within a band, 1 for those that wait."""
+        severe = CaseRow.severity >= self.severe_from
+        movable = CaseRow.sla_due_at > self.guard_until
+        waits = severe if self.last else ~severe
+        return case((waits & movable, 1), else_=0)
+
+
+_DAYS = table(ExposureDayRow)
+_LEASES = table(LeaseRow)
+
+
+def severe_doses(session: Session, user: CurrentUser, severe_from: int,
+                 periods: ServicePeriods) -> dict[int, int]:
+    """Severe items shown and revealed today per reviewer of the team who took a lease
+    today, and the reviewer's own: one aggregate statement over the daily totals."""
+    leased_today = (select(_LEASES.c.user_id.label("uid"))
+                    .join(User, User.id == _LEASES.c.user_id)
+                    .where(User.team == user.team, User.role == user.role.value,
+                           _LEASES.c.created_at >= periods.day_start))
+    team = union(leased_today, select(literal(user.id).label("uid"))).subquery()
+    dose = func.coalesce(func.sum(_DAYS.c.shown + _DAYS.c.revealed), 0)
+    rows = session.connection().execute(
+        select(team.c.uid, dose)
+        .select_from(team.outerjoin(_DAYS, (_DAYS.c.user_id == team.c.uid)
+                                    & (_DAYS.c.day == periods.today)
+                                    & (_DAYS.c.severity >= severe_from)))
+        .group_by(team.c.uid)).all()
+    return {int(uid): int(d) for uid, d in rows}
+
+
+def severe_order(session: Session, user: CurrentUser, policy: ExposurePolicy,
+                 now: datetime) -> SevereOrder | None:
+    """The dose-aware ordering for this reviewer now, or None for the plain order (the
+    option off, or the reviewer's dose at the team's median)."""
+    rules = policy.assignment
+    if not rules.dose_aware:
+        return None
+    periods = ServicePeriods.at(now, policy.service_day_utc_offset_minutes)
+    doses = severe_doses(session, user, rules.severe_from_severity, periods)
+    mine = doses.get(user.id, 0)
+    median = statistics.median(doses.values())
+    if mine == median:
+        return None
+    return SevereOrder(severe_from=rules.severe_from_severity, last=mine > median,
+                       guard_until=now + SLA_GUARD, dose=mine, team_median=median)
+
+
 def take_cases(
     session: Session, user: CurrentUser, request: LeaseRequest,
     skip_categories: frozenset[str], lease_id: str, now: datetime, expires: datetime,
+    severe: SevereOrder | None = None,
 ) -> list[CaseSummary]:
-    """Marks the most urgent queued cases leased. Core statements on the session's
+    """Marks the most urgent queued cases leased (priority first, then, dose-aware,
+    `severe`'s rank within the band, then SLA due time). Core statements on the session's
     connection: this is the hottest write of the service."""
     q = select(*SUMMARY_COLUMNS).where(CaseRow.status == CaseStatus.QUEUED.value)
     if request.queue:
         q = q.where(CaseRow.queue == request.queue)
     if skip_categories:
         q = q.where(CaseRow.harm_category.not_in(sorted(skip_categories)))
+    order: list[Any] = [CaseRow.priority.desc()]
+    if severe is not None:
+        order.append(severe.rank())
+    order += [CaseRow.sla_due_at.asc(), CaseRow.id.asc()]
     q = (
-        q.order_by(CaseRow.priority.desc(), CaseRow.sla_due_at.asc(), CaseRow.id.asc())
+        q.order_by(*order)
         .limit(request.max_cases)
         .with_for_update(skip_locked=True)
     )
@@ -114,7 +207,8 @@ def create_lease(
             skip = frozenset(c.value for c in verdict.blocked_categories)
             expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
             reclaim_expired(s, ctx)
-            taken = take_cases(s, user, body, skip, lease_id, now, expires)
+            severe = severe_order(s, user, sg.policy, now)
+            taken = take_cases(s, user, body, skip, lease_id, now, expires, severe)
             if taken:
                 sg.scheduler.set_idle(False)
             safeguard_state.save(s, ctx, user, sg)
@@ -125,12 +219,21 @@ def create_lease(
                 audit.record(s, at=now, actor=user.username, action="lease",
                              subject_type="lease", subject_id=lease_id,
                              client=client_of(request),
-                             detail={"cases": [c.id for c in taken], "skipped": sorted(skip)})
+                             detail={"cases": [c.id for c in taken], "skipped": sorted(skip),
+                                     **_dose_detail(severe)})
             lease = Lease(lease_id=lease_id, expires_at=expires, cases=taken)
     if refused is not None:
         raise ProblemError(423, ProblemCode(refused.code), refused.detail,
                            retry_after_s=refused.retry_after_seconds)
     return model_reply(lease, 201)
+
+
+def _dose_detail(severe: SevereOrder | None) -> dict[str, Any]:
+    """What dose-aware assignment did for this lease, for the audit log."""
+    if severe is None:
+        return {}
+    return {"severe_order": "last" if severe.last else "first", "severe_dose": severe.dose,
+            "team_median_dose": severe.team_median}
 
 
 def _own_lease(session: Session, user: CurrentUser, lease_id: str) -> LeaseRow:

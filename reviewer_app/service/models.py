@@ -6,14 +6,16 @@ naive time never leaks onto the wire.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -289,6 +291,99 @@ class BreakRow(Base):
     """accepted, or invalid (with `reason`): the reviewer was working during it."""
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
+    __table_args__ = (Index("ix_break_events_user_received", "user_id", "received_at"),)
+
+
+class ServiceBreakRow(Base):
+    """An enforced break the service itself required (its own break scheduler: micro,
+    scheduled, cap, or one a lead added), recorded when it ended: in full, or early by a
+    lead (`ended_early_by`). The record behind a team's break compliance; the client's own
+    reports of its breaks stay in `break_events`."""
+
+    __tablename__ = "service_breaks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_early_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (Index("ix_service_breaks_user_started", "user_id", "started_at"),)
+
+
+class ExposureDayRow(Base):
+    """A reviewer's counted exposure per service day (at the team's UTC offset when it was
+    counted), harm category and severity: the same sums as the ledger's day counters,
+    written in the transaction that counted them. The dashboard adds these up instead of
+    scanning every exposure event of the week."""
+
+    __tablename__ = "exposure_days"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    harm_category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    severity: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shown: Mapped[int] = mapped_column(BigInteger, default=0)
+    revealed: Mapped[int] = mapped_column(BigInteger, default=0)
+    shown_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    revealed_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ExposureWeekRow(Base):
+    """The same per service week (`week` is its Monday) and severity, every category
+    together: what the dashboard's trend over the last weeks reads."""
+
+    __tablename__ = "exposure_weeks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    severity: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shown: Mapped[int] = mapped_column(BigInteger, default=0)
+    revealed: Mapped[int] = mapped_column(BigInteger, default=0)
+    shown_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    revealed_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MoodWeekRow(Base):
+    """A team's check-in moods over one completed service week, fixed the first time it is
+    read and never recomputed: later reads are the same numbers whatever happens meanwhile
+    (a late report, someone moving team), so no two reads can be subtracted. The mean is
+    stored only over at least 5 people; below that it is never kept at all."""
+
+    __tablename__ = "mood_weeks"
+
+    team: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer)
+    mean_mood: Mapped[float | None] = mapped_column(Float, nullable=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MemberOverrideRow(Base):
+    """A lead's one-off change for one reviewer (contract.OverrideKind), with its reason.
+    Kept apart from the team policy, so granting one changes neither the policy's version
+    nor its ETag. In force while `granted_at <= now < expires_at` and not revoked."""
+
+    __tablename__ = "member_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cap: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    limit_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    granted_by: Mapped[str] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (Index("ix_member_overrides_user_expires", "user_id", "expires_at"),
+                      Index("ix_member_overrides_team_expires", "team", "expires_at"))
+
 
 class SafeguardStateRow(Base):
     """A reviewer's exposure ledger and break scheduler (safeguards `to_state()` JSON): the
@@ -330,6 +425,8 @@ class AuditRow(Base):
     subject_id: Mapped[str] = mapped_column(String(100), default="")
     client: Mapped[str] = mapped_column(String(300), default="")
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (Index("ix_audit_action_at", "action", "at"),)
 
 
 def table(model: type[Base]) -> Table:

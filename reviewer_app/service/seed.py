@@ -1,20 +1,29 @@
 """Demo and test data: the demo accounts and synthetic cases (no real content, ever).
 
 `seed_demo` prepares a database for `reviewer-app --demo`; `add_cases` makes many small cases
-quickly for concurrency tests and benchmarks.
+quickly for concurrency tests and benchmarks; `seed_history` (the demo's `history=True`) gives
+the demo team synthetic colleagues and weeks of synthetic exposure history, so the lead's
+dashboard and its charts have something to show.
 """
 
 from __future__ import annotations
 
+import json
 import random
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, ClassVar
 
-from sqlalchemy import func, select
+from argon2 import PasswordHasher
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from reviewer_app.domain import (
     Action,
+    BreakKind,
+    ExposureEvent,
+    ExposureKind,
     HarmCategory,
     PolicyArea,
     ReporterType,
@@ -22,21 +31,38 @@ from reviewer_app.domain import (
     Severity,
     Source,
 )
+from reviewer_app.service import audit
 from reviewer_app.service.accounts import add_user
 from reviewer_app.service.db import Database, upgrade_head
 from reviewer_app.service.imagegen import synthetic_image
 from reviewer_app.service.ingest import NewCase, NewHistory, NewMedia, add_case_rows
-from reviewer_app.service.models import CaseRow, User
+from reviewer_app.service.models import (
+    BreakRow,
+    CaseRow,
+    ExposureRow,
+    SafeguardStateRow,
+    ServiceBreakRow,
+    TeamPolicyRow,
+    User,
+    table,
+)
+from reviewer_app.service.safeguard_state import ServiceTime, add_totals, default_policy
+from safeguards import BreakScheduler, ExposureLedger, ExposurePolicy
 
 
 @dataclass(frozen=True)
 class DemoAccounts:
-    """The demo logins, (username, password); demo passwords only, never for real use."""
+    """The demo logins, (username, password); demo passwords only, never for real use.
+    `members` are the demo team's synthetic colleagues (`seed_history`), all with
+    `member_password`."""
 
     specialist: tuple[str, str] = ("demo", "demo-specialist-pw")
     lead: tuple[str, str] = ("lead", "demo-lead-pw")
     admin: tuple[str, str] = ("admin", "demo-admin-pw")
     team: str = "escalations"
+    members: tuple[str, ...] = ("ana", "ben", "chen", "dana", "emeka", "farah", "goran",
+                                "hiro")
+    member_password: str = "demo-member-pw"
 
     ROLES: ClassVar[dict[str, Role]] = {
         "specialist": Role.SPECIALIST, "lead": Role.WELLNESS_LEAD, "admin": Role.ADMIN,
@@ -153,9 +179,11 @@ def add_cases(
     return ids
 
 
-def seed_demo(db_url: str, *, cases: int = 12) -> DemoAccounts:
+def seed_demo(db_url: str, *, cases: int = 12, history: bool = False) -> DemoAccounts:
     """Schema, the three demo users in team `escalations`, and `cases` synthetic cases
-    (only when the database has no cases yet, so a second run adds nothing)."""
+    (only when the database has no cases yet, so a second run adds nothing); with `history`,
+    also the team's synthetic colleagues and their weeks of exposure (`seed_history`). Tests
+    leave `history` off: they count what they do themselves."""
     upgrade_head(db_url)
     accounts = DemoAccounts()
     db = Database(db_url, pool_size=1)
@@ -171,4 +199,246 @@ def seed_demo(db_url: str, *, cases: int = 12) -> DemoAccounts:
             add_user(db_url, username, password, role, accounts.team, migrate=False)
     if case_count == 0 and cases > 0:
         add_cases(db_url, cases, media_px=(1280, 720), migrate=False, seed=42)
+    if history:
+        seed_history(db_url, accounts)
     return accounts
+
+
+# ------------------------------------------------------------------ synthetic history
+
+HISTORY_WEEKS = 5
+DOSE_AWARE_SINCE = timedelta(days=14)
+"""The demo team's lead switched dose-aware assignment on this long ago."""
+SHIFT_START = time(8, 0)
+SHIFT_HOURS = 8
+_HOT = ("ana", "ben")
+"""Before dose-aware assignment, these two got most of the severe cases."""
+_NEAR_CAP = "dana"
+"""Today, near the daily cap on seconds of high and severe media revealed."""
+_CAP_HIT = "ben"
+"""Reached that cap once last week."""
+_CATEGORY_WEIGHTS = {
+    HarmCategory.GRAPHIC_VIOLENCE: 5, HarmCategory.SELF_HARM: 3, HarmCategory.HATE_HARASSMENT: 4,
+    HarmCategory.SCAMS_FRAUD: 4, HarmCategory.VIOLENT_EXTREMISM: 2,
+    HarmCategory.ANIMAL_WELFARE: 1, HarmCategory.CHILD_SAFETY: 1, HarmCategory.OTHER: 2,
+}
+
+
+@dataclass
+class _History:
+    """Rows to insert, built in memory from one seeded random generator."""
+
+    rng: random.Random
+    now: datetime
+    exposures: list[dict[str, Any]]
+    events: dict[int, list[tuple[ExposureEvent, datetime]]]
+    service_breaks: list[dict[str, Any]]
+    checkins: list[dict[str, Any]]
+    overridden: list[tuple[str, datetime]]
+    n: int = 0
+
+    def ident(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128))
+
+    def exposure(self, user_id: int, at: datetime, category: HarmCategory, severity: int,
+                 kind: ExposureKind, ms: int) -> None:
+        if at >= self.now:
+            return
+        self.n += 1
+        event = ExposureEvent.model_construct(  # built here, valid by construction
+            client_id=self.ident(), case_id=f"HIST{self.n // 3:06d}",
+            media_id=f"HISTM{self.n // 3:06d}", harm_category=category,
+            severity=Severity(severity), kind=kind, duration_ms=ms, at=at)
+        self.events.setdefault(user_id, []).append((event, at))
+        self.exposures.append({
+            "client_id": str(event.client_id), "user_id": user_id, "case_id": event.case_id,
+            "media_id": event.media_id, "harm_category": category.value, "severity": severity,
+            "kind": kind.value, "duration_ms": ms, "at": at, "received_at": at,
+            "status": "counted", "reason": "",
+            "origin": "service" if kind is ExposureKind.SHOWN else "client",
+            "lease_id": None, "reported_json": None})
+
+    def brk(self, user_id: int, username: str, kind: BreakKind, start: datetime,
+            seconds: float, *, mood: int | None = None, early: bool = False) -> None:
+        end = start + timedelta(seconds=seconds * (0.4 if early else 1.0))
+        if end >= self.now:
+            return
+        self.service_breaks.append({"user_id": user_id, "kind": kind.value, "started_at": start,
+                                    "ended_at": end, "ended_early_by": "lead" if early else None})
+        if early:
+            self.overridden.append((username, end))
+        if mood is not None:
+            self.checkins.append({"client_id": str(self.ident()), "user_id": user_id,
+                                  "kind": kind.value, "started_at": start, "ended_at": end,
+                                  "checkin_mood": mood, "received_at": end,
+                                  "status": "accepted", "reason": ""})
+
+
+def _severe_share(name: str, day: datetime, now: datetime) -> float:
+    if day >= now - DOSE_AWARE_SINCE:
+        return 0.2
+    return 0.55 if name in _HOT else 0.08
+
+
+def _workday(h: _History, user_id: int, name: str, day: datetime) -> None:
+    """One synthetic shift: cases every few minutes (served, and often revealed, longer the
+    more severe), a scheduled break every 50 minutes, a micro-break after each severe
+    reveal, now and then a check-in mood."""
+    rng = h.rng
+    categories = list(_CATEGORY_WEIGHTS)
+    weights = list(_CATEGORY_WEIGHTS.values())
+    start = datetime.combine(day.date(), SHIFT_START, UTC)
+    end = start + timedelta(hours=SHIFT_HOURS)
+    if day.date() == h.now.date():  # today: the hours before now, whenever the demo runs
+        start = max(day, h.now - timedelta(hours=SHIFT_HOURS // 2))
+        end = h.now
+        if name == _NEAR_CAP:
+            _near_cap_today(h, user_id, start)
+            return
+    cap_hit = name == _CAP_HIT and day.date() == (h.now - timedelta(days=7)).date()
+    near_cap = False
+    low_mood = 0 if day >= h.now - DOSE_AWARE_SINCE or name not in _HOT else 1
+    at, next_break = start, start + timedelta(minutes=50)
+    while at < end:
+        severe = rng.random() < (0.9 if near_cap or cap_hit else _severe_share(name, day, h.now))
+        severity = rng.choice([3, 4]) if severe else rng.choice([0, 1, 1, 2, 2])
+        category = rng.choices(categories, weights)[0]
+        h.exposure(user_id, at, category, severity, ExposureKind.SHOWN, 0)
+        if rng.random() < (0.75 if severe else 0.3):
+            ms = (rng.randint(45_000, 75_000) if near_cap or cap_hit
+                  else rng.randint(1_500, 9_000 if severe else 4_000))
+            revealed_at = at + timedelta(seconds=20)
+            h.exposure(user_id, revealed_at, category, severity, ExposureKind.REVEALED, ms)
+            if severity >= 4:
+                h.brk(user_id, name, BreakKind.MICRO, revealed_at + timedelta(milliseconds=ms),
+                      60)
+        at += timedelta(seconds=rng.randint(240, 600))
+        if at >= next_break and at < end:
+            mood = (max(1, min(5, rng.choice([3, 4, 4, 5]) - low_mood - rng.randint(0, 1)))
+                    if rng.random() < 0.3 else None)
+            h.brk(user_id, name, BreakKind.SCHEDULED, at, 600, mood=mood,
+                  early=rng.random() < 0.04)
+            at += timedelta(minutes=10)
+            next_break = at + timedelta(minutes=50)
+
+
+def _near_cap_today(h: _History, user_id: int, start: datetime) -> None:
+    """Today, long looks at severe media: about 85% of the standard profile's daily cap on
+    seconds revealed (3600 s at severity 3 or more), in at most 24 reveals an hour (its
+    hourly cap is 30), so the lead sees this person first."""
+    end = h.now - timedelta(minutes=1)
+    if end <= start:
+        return
+    count = max(1, min(24, int((end - start) / timedelta(hours=1) * 24)))
+    step = (end - start) / count
+    for i in range(count):
+        at = start + step * i
+        category = h.rng.choice([HarmCategory.GRAPHIC_VIOLENCE, HarmCategory.SELF_HARM])
+        severity = h.rng.choice([3, 4])
+        h.exposure(user_id, at, category, severity, ExposureKind.SHOWN, 0)
+        h.exposure(user_id, at + timedelta(seconds=5), category, severity,
+                   ExposureKind.REVEALED, 3_060_000 // count)
+
+
+def _dose_aware_policy(policy: ExposurePolicy) -> ExposurePolicy:
+    data = policy.model_dump(mode="json")
+    data["version"] = policy.version + 1
+    data["assignment"] = {**data["assignment"], "dose_aware": True}
+    return ExposurePolicy.model_validate(data)
+
+
+def _policy_change(s: Session, team: str, lead: str, at: datetime) -> None:
+    """The lead switched dose-aware assignment on (audited as the service does)."""
+    before = default_policy()
+    after = _dose_aware_policy(before)
+    s.add(TeamPolicyRow(team=team, version=after.version, policy_json=after.canonical_json(),
+                        updated_by=lead, updated_at=at,
+                        reason="Spread the severe cases: nobody gets all the worst of a day"))
+    audit.record(s, at=at, actor=lead, action="policy_change", subject_type="team",
+                 subject_id=team, client="demo seed",
+                 detail={"reason": "Spread the severe cases: nobody gets all the worst of a day",
+                         "from_version": before.version, "to_version": after.version,
+                         "from_etag": before.etag(), "to_etag": after.etag(),
+                         "from_assignment": before.assignment.model_dump(mode="json"),
+                         "assignment": after.assignment.model_dump(mode="json")})
+
+
+def seed_history(db_url: str, accounts: DemoAccounts | None = None, *,
+                 now: datetime | None = None, seed: int = 7) -> None:
+    """The demo team's synthetic colleagues (`DemoAccounts.members`) and four weeks of their
+    synthetic exposure, breaks and check-in moods up to `now`, as the service would have
+    recorded them: counted exposure events and the daily and weekly totals, the enforced
+    breaks (a few ended early by the lead), the ledgers the service enforces today, a cap
+    hit, and the lead's switch to dose-aware assignment two weeks ago (before it, two people
+    got most of the severe cases; after it, everyone about as many). Deterministic for a
+    given `now` and `seed`; does nothing when the colleagues exist already."""
+    accounts = accounts or DemoAccounts()
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    db = Database(db_url, pool_size=1)
+    try:
+        with db.read() as s:
+            if s.scalar(select(func.count()).select_from(User)
+                        .where(User.username.in_(accounts.members))):
+                return
+        cheap = PasswordHasher(time_cost=1, memory_cost=4096)  # synthetic demo colleagues
+        for name in accounts.members:
+            add_user(db_url, name, accounts.member_password, Role.SPECIALIST, accounts.team,
+                     migrate=False, hasher=cheap)
+        with db.write() as s:
+            ids = dict(s.execute(select(User.username, User.id)
+                                 .where(User.username.in_(accounts.members))).tuples().all())
+            _write_history(s, accounts, ids, now, random.Random(seed))
+    finally:
+        db.dispose()
+
+
+def _write_history(s: Session, accounts: DemoAccounts, ids: dict[str, int], now: datetime,
+                   rng: random.Random) -> None:
+    h = _History(rng, now, [], {}, [], [], [])
+    first = (now - timedelta(weeks=HISTORY_WEEKS)).date()
+    for offset in range((now.date() - first).days + 1):
+        day = datetime.combine(first + timedelta(days=offset), time(0), UTC)
+        if day.weekday() >= 5:
+            continue
+        for name in accounts.members:
+            _workday(h, ids[name], name, day)
+    lead = accounts.lead[0]
+    _policy_change(s, accounts.team, lead, now - DOSE_AWARE_SINCE)
+    conn = s.connection()
+    for start in range(0, len(h.exposures), 1000):
+        conn.execute(insert(table(ExposureRow)), h.exposures[start:start + 1000])
+    if h.service_breaks:
+        conn.execute(insert(table(ServiceBreakRow)), h.service_breaks)
+    if h.checkins:
+        conn.execute(insert(table(BreakRow)), h.checkins)
+    for username, at in h.overridden:
+        audit.record(s, at=at, actor=lead, action="break_override", subject_type="user",
+                     subject_id=username, client="demo seed",
+                     detail={"reason": "agreed with the reviewer (synthetic demo history)"})
+    hit_day = datetime.combine((now - timedelta(days=7)).date(), SHIFT_START, UTC)
+    audit.record(s, at=hit_day + timedelta(hours=6), actor=_CAP_HIT, action="cap_reached",
+                 subject_type="user", subject_id=_CAP_HIT, client="demo seed",
+                 detail={"cap": "*:sev3+:day:seconds_revealed", "window": "day",
+                         "used": 3600, "limit": 3600})
+    policy = _dose_aware_policy(default_policy())
+    offset = policy.service_day_utc_offset_minutes
+    for user_id in ids.values():
+        counted = h.events.get(user_id, [])
+        add_totals(s, user_id, offset, counted)
+        _ledger_row(s, user_id, policy, [e for e, _at in counted], now)
+
+
+def _ledger_row(s: Session, user_id: int, policy: ExposurePolicy,
+                events: list[ExposureEvent], now: datetime) -> None:
+    """The reviewer's safeguards state as the service keeps it: the ledger of their recent
+    exposure (what `/v1/me/exposure` and the gate read), and an idle break scheduler."""
+    ledger = ExposureLedger.from_events(
+        (e for e in events if e.at >= now - timedelta(days=8)),
+        utc_offset_minutes=policy.service_day_utc_offset_minutes, now=now)
+    scheduler = BreakScheduler(policy.breaks, ServiceTime(now))
+    scheduler.set_idle(True)
+    s.add(SafeguardStateRow(
+        user_id=user_id, updated_at=now,
+        ledger_json=json.dumps(ledger.to_state(), separators=(",", ":")),
+        scheduler_json=json.dumps(scheduler.to_state(), separators=(",", ":"), default=str),
+        enforcement_json="{}"))

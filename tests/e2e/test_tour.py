@@ -1,9 +1,11 @@
 """The real app as a subprocess under Xvfb: `reviewer-app --tour DIR` works a synthetic queue
-end to end, and its screenshots show the safeguards working."""
+end to end, and its screenshots show the safeguards working; then the wellness lead's
+console edits the team policy and shows the dashboard."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,9 +27,12 @@ def saturation(path: Path) -> int:
     return int(ImageChops.subtract(top, bottom).getextrema()[1])
 
 
-@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed")
-def test_the_tour_works_the_queue_under_xvfb(tmp_path: Path) -> None:
-    out = tmp_path / "tour"
+@pytest.fixture(scope="module")
+def tour_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One run of the tour under Xvfb for this module's tests: (screenshots dir, stdout)."""
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed")
+    out = tmp_path_factory.mktemp("tour") / "tour"
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
     env.pop("DISPLAY", None)
     run = subprocess.run(
@@ -35,8 +40,13 @@ def test_the_tour_works_the_queue_under_xvfb(tmp_path: Path) -> None:
          "reviewer_app", "--tour", str(out), "--cases", "6"],
         capture_output=True, text=True, env=env, timeout=600, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "tour: decided 6 cases" in run.stdout
-    assert "pending: 0" in run.stdout
+    return out, run.stdout
+
+
+def test_the_tour_works_the_queue_under_xvfb(tour_run: tuple[Path, str]) -> None:
+    out, stdout = tour_run
+    assert "tour: decided 6 cases" in stdout
+    assert "pending: 0" in stdout
     shots = sorted(p.name for p in out.glob("*.png"))
     for step in ("queue-and-case", "blurred", "sharp-gray", "colour",
                  "all-decided-and-synced", "self-initiated-break"):
@@ -50,3 +60,24 @@ def test_the_tour_works_the_queue_under_xvfb(tmp_path: Path) -> None:
     assert saturation(gray) <= 8
     colour = next(viewer / n for n in shots if n.endswith("-colour.png"))
     assert saturation(colour) > 100, "the colour step should show the synthetic colours"
+
+
+def test_the_tour_goes_on_to_the_lead_console(tour_run: tuple[Path, str]) -> None:
+    """After the specialist's part: the lead's console, a per-category edit with its preview
+    and diff, the save, and the dashboard with its charts; no case media anywhere."""
+    out, stdout = tour_run
+    assert re.search(r"tour: lead console: policy version \d+ saved; dashboard of \d+ people",
+                     stdout), stdout[-2000:]
+    shots = sorted(p.name for p in out.glob("*.png"))
+    console = [n for n in shots if "-console-" in n]
+    for step in ("console-policy-in-force", "console-policy-edit-preview", "console-preview",
+                 "console-policy-diff", "console-policy-saved", "console-dashboard",
+                 "console-chart-today", "console-chart-trend", "console-chart-spread"):
+        assert any(n.endswith(f"-{step}.png") for n in console), f"no {step}: {shots}"
+    assert not [n for n in console if (out / "viewer" / n).exists()]
+    preview = next(out / n for n in console if n.endswith("-console-preview.png"))
+    assert saturation(preview) <= 8, "colour was forbidden for the category previewed"
+    for name in console:
+        with Image.open(out / name) as image:
+            assert image.width >= 300
+            assert image.height >= 150

@@ -73,8 +73,14 @@ def test_each_reveal_mode_becomes_an_exposure_event_with_its_duration(
     assert len(revealed(events)) == 3
     assert revealed(events)[2].duration_ms >= 150
     assert all(e.case_id == ws.flow.current.case.id for e in revealed(events))
-    qtbot.waitUntil(lambda: ws.session.outbox_counts().synced >= 4 or ws.sync.wake(),
-                    timeout=WAIT_MS)
+
+    def all_synced() -> bool:  # a bool: a callback returning None passes waitUntil at once
+        if ws.session.outbox_counts().synced >= 4:
+            return True
+        ws.sync.wake()
+        return False
+
+    qtbot.waitUntil(all_synced, timeout=WAIT_MS)
 
 
 def test_stepped_reveal_reblurs_by_itself(qtbot: Any, workstation: Any) -> None:

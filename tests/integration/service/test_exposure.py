@@ -159,7 +159,8 @@ def test_lead_sees_team_counters_but_not_single_moods(clocked_service: ClockedSe
     team = lead.call("GET", f"/teams/{clocked_service.accounts.team}/exposure").json()
     demo = next(m for m in team["members"] if m["username"] == "demo")
     assert sum(c["revealed"] for c in demo["counters"] if c["window"] == "day") == 2
-    assert team["checkin_people"] == 1
+    # Moods count over the last completed calendar week only: this week's check-in is not in it.
+    assert team["checkin_people"] == 0
     assert team["checkin_mean_mood"] is None
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reviewer_app import domain
+from reviewer_app import __version__, domain
 from reviewer_app.client.errors import (
     AuthFailed,
     CapReached,
@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="reviewer-cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"reviewer-cli {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("login", parents=[common], help="sign in; the sign-in goes to the keyring")
     p.add_argument("--username", "-u")

@@ -31,6 +31,8 @@ from reviewer_app.domain import (
 API_PREFIX = "/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 SHA256_HEADER = "X-Content-SHA256"
+OUTBOX_AGE_HEADER = "Outbox-Oldest-Age"
+"""On POST /v1/sync: seconds since the oldest item still unsent in the client's outbox."""
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 MAX_BODY_BYTES = 1_000_000
 """Request bodies above this size are refused with 413 before they are parsed."""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer_app import __version__
 from reviewer_app.client.errors import ClientError
 from reviewer_app.domain import CaseSummary, ExposureEvent, HarmCategory, ProblemCode
 from reviewer_app.store.outbox import Conflict, ItemKind
@@ -195,6 +196,8 @@ class MainWindow(QMainWindow):
                               self.edit_personal, "personal")
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
+        self.act_about = a("About Reviewer workstation", "F1", self.show_about, "about")
+        self.menuBar().addMenu("&Help").addAction(self.act_about)
 
     def _wire(self) -> None:
         f = self.flow
@@ -462,6 +465,10 @@ class MainWindow(QMainWindow):
             save_personal(self.settings, personal)
             self.wellness.set_personal(personal)
 
+    def show_about(self) -> None:
+        """Help > About: the version, and what the tool does and does not claim."""
+        QMessageBox.about(self, "About Reviewer workstation", about_text())
+
     def toggle_theme(self) -> None:
         theme = "light" if self.settings.value("theme", "dark") == "dark" else "dark"
         self.settings.setValue("theme", theme)
@@ -552,6 +559,17 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
         self.sig_closing.emit()
         super().closeEvent(event)
+
+
+def about_text() -> str:
+    """The About box: the one version number, and no claim of a benefit the tool lacks."""
+    return (f"<p><b>Reviewer workstation {html.escape(__version__)}</b></p>"
+            "<p>For trust-and-safety specialists reviewing escalated reports. Media is "
+            "shown blurred and grayscale until you reveal it, exposure is counted and "
+            "breaks are enforced by the review service.</p>"
+            "<p>This tool claims no medical or psychological benefit: its safeguards limit "
+            "what is shown and for how long; they do not prevent or treat harm. If the work "
+            "affects you, talk to your wellness lead or a health professional.</p>")
 
 
 def viewer_policy(display: DisplaySettings) -> ViewerPolicy:

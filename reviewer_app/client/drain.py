@@ -120,7 +120,7 @@ class OutboxDrainer:
     def _send_batch(self, batch: Sequence[PendingItem]) -> list[Settlement]:
         try:
             reply = self._api.call(contract.SyncResponse, "POST", "/v1/sync",
-                                   data=_body(batch))
+                                   data=_body(batch), headers=self._outbox_age())
         except Refused as exc:
             if exc.status not in (400, 413, 422):
                 raise
@@ -138,6 +138,16 @@ class OutboxDrainer:
                 code, reason = problem_reason(result.problem)
                 out.append(Settlement(result.client_id, result.status, code, reason))
         return out
+
+    def _outbox_age(self) -> dict[str, str]:
+        """How long the oldest unsent item has waited, on service time: the service's
+        outbox-lag metric (docs/service.md, Operations)."""
+        with self._store.read() as db:
+            oldest = outbox.oldest_pending_at(db)
+        if oldest is None:
+            return {}
+        age = max(0.0, (self._clock.now() - oldest).total_seconds())
+        return {contract.OUTBOX_AGE_HEADER: f"{age:.1f}"}
 
     def _send_one(self, item: PendingItem) -> Settlement:
         headers = {contract.IDEMPOTENCY_HEADER: item.client_id}

@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import APIRouter, FastAPI, Response
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from fastapi import APIRouter, FastAPI
 
+from reviewer_app import __version__
 from reviewer_app.contract import API_PREFIX
 from reviewer_app.service import (
     audit_api,
@@ -31,10 +30,12 @@ from reviewer_app.service import (
 )
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
 from reviewer_app.service.db import Database, upgrade_head
+from reviewer_app.service.health import health_router
 from reviewer_app.service.limits import BodyLimit, ServiceDate
 from reviewer_app.service.openapi import install_openapi, short_id
 from reviewer_app.service.problems import install_problem_handlers
 from reviewer_app.service.settings import ServiceSettings
+from reviewer_app.service.telemetry import install_telemetry
 
 
 def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
@@ -59,26 +60,18 @@ def create_app(settings: ServiceSettings, *, clock: Clock | None = None) -> Fast
     app = FastAPI(
         lifespan=lifespan,
         title="Reviewer service",
-        version="1.0.0",
+        version=__version__,
         description="Leased review queue, decisions, exposure enforcement and audit.",
     )
     app.state.ctx = ctx
     app.include_router(api_router())
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> Response:
-        """For load balancers: 200 when this instance can reach the database."""
-        try:
-            with ctx.db.read() as s:
-                s.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return Response("database unreachable\n", status_code=503, media_type="text/plain")
-        return Response("ok\n", media_type="text/plain")
-
+    app.include_router(health_router(ctx))
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ServiceDate, now=ctx.now)
+    install_telemetry(app, ctx, settings)  # last: the outermost middleware times the others
     return app
 
 

@@ -63,6 +63,7 @@ def _config(settings: ServiceSettings, host: str, port: int,
         create_app(settings, clock=clock), host=host, port=port, log_level="warning",
         access_log=False, lifespan="on", timeout_graceful_shutdown=5, server_header=False,
         date_header=False,  # the app's ServiceDate sets it from the service's clock
+        log_config=None,  # uvicorn's loggers write through the process's own (logs.py)
     )
 
 

@@ -5,7 +5,11 @@ Every knob that tests or operators turn lives here, so a deployment is described
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reviewer_app.contract import MAX_BODY_BYTES
 
@@ -47,8 +51,55 @@ class ServiceSettings(BaseModel):
         description="threads running request handlers; by default 4 on SQLite (its writers "
                     "take turns, and more threads only contend for the GIL) and 8 on PostgreSQL",
     )
+    metrics_access: Literal["admin", "localhost"] = Field(
+        default="admin",
+        description="who may read /metrics: an admin's bearer token, or any peer on this "
+                    "machine that is not a proxy forwarding someone else's request",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text, or one JSON object per line (logs.py)")
+    access_log: bool = Field(
+        default=False, description="one log line per request (reviewer-service serve turns "
+                                   "it on; the in-process demo and tests leave it off)")
 
     def handler_threads(self) -> int:
         if self.worker_threads is not None:
             return self.worker_threads
         return 4 if self.db_url.startswith("sqlite") else 8
+
+
+class SettingsFileError(ValueError):
+    """The settings file cannot be read, is not TOML, or has a wrong key or value (named in the
+    message; values are never repeated there, as a database URL may carry a password)."""
+
+
+class ServiceConfig(BaseModel):
+    """An installed service's settings file (TOML; the .deb's is
+    /etc/reviewer-service/reviewer-service.toml): where the service listens, and every
+    `ServiceSettings` field as a top-level key of the same name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    settings: ServiceSettings
+
+
+def read_settings_file(path: Path) -> ServiceConfig:
+    """Reads and validates a settings file; a misspelt key is refused rather than ignored, so a
+    setting an operator believes in is never silently the default."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsFileError(f"cannot read the settings file {path}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsFileError(f"the settings file {path} is not valid TOML: {exc}") from exc
+    listen = {key: data.pop(key) for key in ("host", "port") if key in data}
+    try:
+        return ServiceConfig(settings=ServiceSettings(**data), **listen)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'file'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsFileError(f"the settings file {path}: {problems}") from exc

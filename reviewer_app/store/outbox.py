@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from reviewer_app import domain
-from reviewer_app.store.schema import ExposureLedgerRow, OutboxItem, utc_text
+from reviewer_app.store.schema import ExposureLedgerRow, OutboxItem, from_utc_text, utc_text
 
 
 class ItemKind(enum.StrEnum):
@@ -136,6 +136,14 @@ def settle(db: Session, settlements: Sequence[Settlement], now: datetime) -> Non
         {"cid": s.client_id, "new_state": _STATE_OF[s.status].value,
          "new_result": s.status.value, "code": s.code, "why": s.reason[:2000]}
         for s in settlements])
+
+
+def oldest_pending_at(db: Session) -> datetime | None:
+    """When the oldest item still pending was written (items are written in `seq` order)."""
+    created = db.scalar(select(OutboxItem.created_at)
+                        .where(OutboxItem.state == ItemState.PENDING.value)
+                        .order_by(OutboxItem.seq).limit(1))
+    return from_utc_text(created) if created is not None else None
 
 
 def counts(db: Session) -> OutboxCounts:

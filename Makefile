@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup:  ## apt packages (as root, when missing), .venv with every extra
 	@bash scripts/setup.sh
@@ -17,7 +17,13 @@ test: setup  ## ruff, mypy, import-linter, then pytest with the real OS keyring 
 bench: setup  ## benchmarks: figures and ratios in one run, JSON into ./bench-output/
 	@bash scripts/bench.sh
 
+package: setup  ## the frozen desktop build and two .deb files in dist/, with sizes and start-up ratio
+	@bash scripts/package.sh
+
+test-package: setup  ## slow, as root: install both .deb files in a clean Debian 12 root and use them
+	@bash scripts/test-package.sh
+
 clean:  ## remove the virtualenv and build output
 	rm -rf .venv build dist demo-output bench-output .setup-stamp
 
-.PHONY: help setup demo test bench clean
+.PHONY: help setup demo test bench package test-package clean

@@ -19,8 +19,8 @@ APT_PACKAGES=(
   gnome-keyring dbus-x11 libsecret-tools
   # PostgreSQL for the multi-instance service tests
   postgresql
-  # packaging
-  binutils dpkg-dev
+  # packaging (make package) and its smoke test in a clean Debian root (make test-package)
+  binutils dpkg-dev debootstrap desktop-file-utils appstream
   # virtualenvs
   python3-venv
 )
@@ -55,7 +55,7 @@ want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing the project and its extras into .venv (PySide6 is about 410 MB)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[service,test,dev,package]'
+  .venv/bin/python -m pip install -q -e '.[desktop,service,test,dev,package]'
   echo "$want" > "$stamp"
 fi
 echo "setup: ready (.venv/bin/python)"

@@ -164,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         from reviewer_app.service.seed import add_cases, seed_demo
 
         if args.demo:
+            if _has_users(args.db):
+                print("reviewer-service: --demo adds accounts whose passwords are published "
+                      "(reviewer_app/service/seed.py); it runs only on a database without "
+                      "users, for a local demo, never on a team's service", file=sys.stderr)
+                return 2
             accounts = seed_demo(args.db, cases=args.cases)
             print(f"reviewer-service: demo data ready; users {accounts.specialist[0]}, "
                   f"{accounts.lead[0]}, {accounts.admin[0]} in team {accounts.team}")
@@ -188,3 +193,19 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _has_users(db_url: str) -> bool:
+    """Whether the database holds any account (a database without the schema holds none)."""
+    from sqlalchemy import create_engine, inspect, select
+
+    from reviewer_app.service.models import User
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table(User.__tablename__):
+                return False
+            return conn.execute(select(User.id).limit(1)).first() is not None
+    finally:
+        engine.dispose()

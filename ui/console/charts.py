@@ -140,6 +140,7 @@ def today_chart(people: list[PersonDashboard]) -> QChart:
     chart.addSeries(series)
     names = QBarCategoryAxis()
     names.append([p.username for p in reversed(shown)] or ["nobody"])
+    names.setTruncateLabels(False)  # a name cut to "..." tells the lead nothing
     chart.addAxis(names, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(names)
     top = max([sum(f.revealed for f in p.today) for p in shown] or [1])

@@ -245,7 +245,8 @@ def _own_lease(session: Session, user: CurrentUser, lease_id: str) -> LeaseRow:
     return lease
 
 
-@router.post("/leases/{lease_id}/renew", response_model=Lease, responses=problems(403, 409))
+@router.post("/leases/{lease_id}/renew", response_model=Lease,
+             responses=problems(403, 409, 423))
 def renew_lease(
     lease_id: Annotated[Identifier, Path()],
     request: Request,

@@ -100,10 +100,9 @@ class DisplaySettings(Model):
         return BLUR_WIDTHS[self.blur_strength]
 
 
-class CategoryDisplay(Model):
-    """A lead's display settings for one harm category. Unset means "the team's default";
-    a set value replaces the team's for that category's media (see ExposurePolicy.display_for).
-    """
+class _DisplayChoices(Model):
+    """The display fields as optional choices (unset: "as the level above says"), validated
+    as DisplaySettings validates them; shared by a category's settings and a reviewer's."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
@@ -134,6 +133,12 @@ class CategoryDisplay(Model):
     def _threshold(cls, value: int | None) -> int | None:
         return None if value is None else _check_threshold(value)
 
+
+class CategoryDisplay(_DisplayChoices):
+    """A lead's display settings for one harm category. Unset means "the team's default";
+    a set value replaces the team's for that category's media (see ExposurePolicy.display_for).
+    """
+
     @field_validator("reveal_modes")
     @classmethod
     def _some_reveal(cls, value: tuple[RevealMode, ...] | None) -> tuple[RevealMode, ...] | None:
@@ -147,44 +152,21 @@ class CategoryDisplay(Model):
         return DisplaySettings.model_validate({**team.model_dump(), **changed})
 
 
-class PersonalSettings(Model):
+class PersonalSettings(_DisplayChoices):
     """A reviewer's own preferences. Unset means "as the team policy says". A value looser
-    than the team's is ignored, never an error: the reviewer keeps the team's value."""
+    than the team's is ignored, never an error: the reviewer keeps the team's value.
+    `colour_allowed` False: never show colour, in any category (True cannot allow it where
+    the team or the category forbids it)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
-
-    grayscale: bool | None = None
-    blur_strength: int | None = None
-    reveal_modes: tuple[RevealMode, ...] | None = None
-    auto_reblur_seconds: int | None = None
-    audio_muted: bool | None = None
-    video_autoplay: bool | None = None
-    warning_from_severity: int | None = None
-    colour_allowed: bool | None = None
-    """False: never show colour, in any category (True cannot allow it where the team or the
-    category forbids it)."""
     work_interval_minutes: float | None = None
     break_minutes: float | None = None
     micro_break_seconds: int | None = None
     micro_break_from_severity: int | None = None
     graphic_daily_limit_minutes: float | None = None
 
-    _strength_in = field_validator("blur_strength", mode="before")(_blur_strength)
-    _modes_in = field_validator("reveal_modes", mode="before")(_modes)
-
-    @field_validator("blur_strength")
+    @field_validator("micro_break_from_severity")
     @classmethod
-    def _strength(cls, value: int | None) -> int | None:
-        return None if value is None else _check_strength(value)
-
-    @field_validator("auto_reblur_seconds")
-    @classmethod
-    def _reblur(cls, value: int | None) -> int | None:
-        return None if value is None else _check_reblur(value)
-
-    @field_validator("warning_from_severity", "micro_break_from_severity")
-    @classmethod
-    def _threshold(cls, value: int | None) -> int | None:
+    def _micro_threshold(cls, value: int | None) -> int | None:
         return None if value is None else _check_threshold(value)
 
     @field_validator(

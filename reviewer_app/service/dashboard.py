@@ -61,12 +61,11 @@ from reviewer_app.service.models import (
 )
 from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.overrides import member_override, team_active_overrides
+from reviewer_app.service.periods import ServicePeriods, day_start
 from reviewer_app.service.safeguard_state import (
     ActiveOverride,
-    ServicePeriods,
     ServiceTime,
     apply_overrides,
-    day_start,
 )
 from safeguards import BreakScheduler, Cap, ExposureLedger, ExposurePolicy, ReviewerState
 from safeguards.clock import EPOCH

@@ -34,13 +34,9 @@ from reviewer_app.service.auth import CurrentUser, SignedIn, TeamLead, TeamMembe
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import BreakRow, MoodWeekRow, TeamPolicyRow, User
 from reviewer_app.service.openapi import problems
+from reviewer_app.service.periods import ServicePeriods, day_start
 from reviewer_app.service.problems import ProblemError
-from reviewer_app.service.safeguard_state import (
-    Safeguards,
-    ServicePeriods,
-    day_start,
-    policy_etag,
-)
+from reviewer_app.service.safeguard_state import Safeguards, policy_etag
 from safeguards import ExposurePolicy, Verdict
 
 router = APIRouter()

@@ -54,8 +54,8 @@ from reviewer_app.service.models import (
     table,
 )
 from reviewer_app.service.openapi import model_reply, problems
+from reviewer_app.service.periods import ServicePeriods
 from reviewer_app.service.problems import ProblemError
-from reviewer_app.service.safeguard_state import ServicePeriods
 from safeguards import ExposurePolicy, Refusal, refusal
 
 router = APIRouter()

@@ -35,11 +35,11 @@ from reviewer_app.service.decisions import keyed_write
 from reviewer_app.service.exposure import TeamName
 from reviewer_app.service.models import MemberOverrideRow, User
 from reviewer_app.service.openapi import model_reply, problems
+from reviewer_app.service.periods import ServicePeriods
 from reviewer_app.service.problems import ProblemError
 from reviewer_app.service.safeguard_state import (
     ActiveOverride,
     Safeguards,
-    ServicePeriods,
     cap_keys,
 )
 from safeguards import ExposurePolicy, ReviewerState

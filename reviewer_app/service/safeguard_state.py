@@ -19,14 +19,13 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Integer,
     Select,
-    Table,
     bindparam,
     func,
     insert,
@@ -43,19 +42,16 @@ from reviewer_app.domain import (
     BreakEvent,
     BreakKind,
     CaseStatus,
-    ExposureEvent,
-    ExposureKind,
     HarmCategory,
     Severity,
 )
 from reviewer_app.service import audit
 from reviewer_app.service.auth import CurrentUser
 from reviewer_app.service.context import ServiceContext
+from reviewer_app.service.exposure_totals import CountingLedger, add_totals
 from reviewer_app.service.models import (
     CaseRow,
     DecisionRow,
-    ExposureDayRow,
-    ExposureWeekRow,
     LeaseRow,
     MemberOverrideRow,
     SafeguardStateRow,
@@ -135,52 +131,6 @@ def _team_policy_only(s: Session, team: str) -> ExposurePolicy:
 
 def policy_etag(policy: ExposurePolicy) -> str:
     return f'"{policy.etag()}"'
-
-
-# ------------------------------------------------------------------ service days and weeks
-
-
-def service_date(at: datetime, utc_offset_minutes: int) -> date:
-    """The service day holding `at` (days begin at midnight at the policy's UTC offset), as
-    the ledger numbers it: the same day for the same minute."""
-    return (at.astimezone(UTC) + timedelta(minutes=utc_offset_minutes)).date()
-
-
-def week_of(day: date) -> date:
-    """The Monday of the ISO service week holding `day`."""
-    return day - timedelta(days=day.weekday())
-
-
-def day_start(day: date, utc_offset_minutes: int) -> datetime:
-    """When service day `day` begins, in UTC."""
-    return datetime.combine(day, time(0), UTC) - timedelta(minutes=utc_offset_minutes)
-
-
-@dataclass(frozen=True)
-class ServicePeriods:
-    """Today and this week at `now`, for a policy's UTC offset."""
-
-    now: datetime
-    offset: int
-    today: date
-    week: date
-
-    @classmethod
-    def at(cls, now: datetime, utc_offset_minutes: int) -> ServicePeriods:
-        today = service_date(now, utc_offset_minutes)
-        return cls(now, utc_offset_minutes, today, week_of(today))
-
-    @property
-    def day_start(self) -> datetime:
-        return day_start(self.today, self.offset)
-
-    @property
-    def day_end(self) -> datetime:
-        return day_start(self.today + timedelta(days=1), self.offset)
-
-    @property
-    def week_start(self) -> datetime:
-        return day_start(self.week, self.offset)
 
 
 # ------------------------------------------------------------------ a lead's one-off overrides
@@ -267,69 +217,6 @@ def effective_policy(s: Session, user: CurrentUser, now: datetime) -> ExposurePo
 
 
 # ------------------------------------------------------------------ what save() keeps
-
-
-class CountingLedger(ExposureLedger):
-    """The ledger, remembering what it counted during this request (`counted`: each event
-    with the time it was filed at), so `save` can add exactly that to the daily and weekly
-    totals in the same transaction."""
-
-    def __init__(self, utc_offset_minutes: int = 0) -> None:
-        super().__init__(utc_offset_minutes)
-        self.counted: list[tuple[ExposureEvent, datetime]] = []
-
-    def record(self, event: ExposureEvent, *, received_at: datetime | None = None) -> bool:
-        if not super().record(event, received_at=received_at):
-            return False
-        at = event.at if received_at is None or event.at <= received_at else received_at
-        self.counted.append((event, at))
-        return True
-
-
-_SUMS = ("shown", "revealed", "shown_ms", "revealed_ms")
-
-
-def _vector(event: ExposureEvent) -> tuple[int, int, int, int]:
-    if event.kind is ExposureKind.REVEALED:
-        return 0, 1, 0, event.duration_ms
-    return 1, 0, event.duration_ms, 0
-
-
-def _accumulate(into: list[int], vec: tuple[int, int, int, int]) -> None:
-    for i, v in enumerate(vec):
-        into[i] += v
-
-
-def _upsert_sums(s: Session, target: Table, keys: Sequence[str],
-                 rows: list[dict[str, Any]]) -> None:
-    """Add `rows` to the stored sums (one statement for the whole batch)."""
-    if not rows:
-        return
-    ins = pg_insert(target) if s.get_bind().dialect.name == "postgresql" else sqlite_insert(target)
-    statement = ins.on_conflict_do_update(
-        index_elements=[target.c[k] for k in keys],
-        set_={c: target.c[c] + ins.excluded[c] for c in _SUMS})
-    s.connection().execute(statement, rows)
-
-
-def add_totals(s: Session, user_id: int, utc_offset_minutes: int,
-               counted: Iterable[tuple[ExposureEvent, datetime]]) -> None:
-    """Add counted exposure to the reviewer's totals per service day (by category and
-    severity) and per service week (by severity)."""
-    days: dict[tuple[date, str, int], list[int]] = {}
-    weeks: dict[tuple[date, int], list[int]] = {}
-    for event, at in counted:
-        day = service_date(at, utc_offset_minutes)
-        vec = _vector(event)
-        _accumulate(days.setdefault((day, event.harm_category.value, int(event.severity)),
-                                    [0, 0, 0, 0]), vec)
-        _accumulate(weeks.setdefault((week_of(day), int(event.severity)), [0, 0, 0, 0]), vec)
-    _upsert_sums(s, table(ExposureDayRow), ("user_id", "day", "harm_category", "severity"), [
-        {"user_id": user_id, "day": d, "harm_category": c, "severity": sev,
-         **dict(zip(_SUMS, vec, strict=True))} for (d, c, sev), vec in days.items()])
-    _upsert_sums(s, table(ExposureWeekRow), ("user_id", "week", "severity"), [
-        {"user_id": user_id, "week": w, "severity": sev, **dict(zip(_SUMS, vec, strict=True))}
-        for (w, sev), vec in weeks.items()])
 
 
 _INSERT_SERVICE_BREAK = insert(table(ServiceBreakRow))

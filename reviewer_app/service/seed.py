@@ -34,6 +34,7 @@ from reviewer_app.domain import (
 from reviewer_app.service import audit
 from reviewer_app.service.accounts import add_user
 from reviewer_app.service.db import Database, upgrade_head
+from reviewer_app.service.exposure_totals import add_totals
 from reviewer_app.service.imagegen import synthetic_image
 from reviewer_app.service.ingest import NewCase, NewHistory, NewMedia, add_case_rows
 from reviewer_app.service.models import (
@@ -46,7 +47,7 @@ from reviewer_app.service.models import (
     User,
     table,
 )
-from reviewer_app.service.safeguard_state import ServiceTime, add_totals, default_policy
+from reviewer_app.service.safeguard_state import ServiceTime, default_policy
 from safeguards import BreakScheduler, ExposureLedger, ExposurePolicy
 
 

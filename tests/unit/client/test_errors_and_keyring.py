@@ -13,6 +13,7 @@ from keyring.backends import chainer, fail, null
 
 from reviewer_app.client import errors
 from reviewer_app.client.credentials import RefreshTokenVault, is_insecure, secure_backend
+from tests.helpers.plaintext_keyring import PlaintextKeyring
 
 ALL_ERRORS: list[errors.ClientError] = [
     errors.LoginRequired(), errors.AuthFailed(), errors.InsecureKeyring("x.Fail"),
@@ -33,21 +34,6 @@ def test_every_error_is_a_sentence(error: errors.ClientError) -> None:
 
 def test_insecure_keyring_says_what_to_install() -> None:
     assert "gnome-keyring" in str(errors.InsecureKeyring("keyring.backends.fail.Keyring"))
-
-
-class PlaintextKeyring(KeyringBackend):
-    """Stands in for keyrings.alt's plaintext file backend (not installed here)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise AssertionError("a plaintext keyring must never be written")
-
-    def delete_password(self, service: str, username: str) -> None:
-        return None
 
 
 @pytest.mark.parametrize("backend", [fail.Keyring(), null.Keyring(), PlaintextKeyring()],

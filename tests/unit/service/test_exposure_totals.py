@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from reviewer_app.domain import ExposureEvent, ExposureKind, HarmCategory, Severity
 from reviewer_app.service.db import MIGRATIONS_DIR, Database, upgrade_head
+from reviewer_app.service.exposure_totals import add_totals
 from reviewer_app.service.models import (
     ExposureDayRow,
     ExposureRow,
@@ -23,7 +24,7 @@ from reviewer_app.service.models import (
     User,
     table,
 )
-from reviewer_app.service.safeguard_state import add_totals, service_date, week_of
+from reviewer_app.service.periods import service_date, week_of
 from safeguards import ExposureLedger, Window
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday

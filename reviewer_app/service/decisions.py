@@ -44,7 +44,7 @@ from reviewer_app.service.models import (
     UTCDateTime,
     table,
 )
-from reviewer_app.service.openapi import model_reply, problems
+from reviewer_app.service.openapi import KEYED_BY_CLIENT_ID, model_reply, problems
 from reviewer_app.service.problems import ProblemError, problem_response
 from reviewer_app.service.safeguard_state import Safeguards
 
@@ -208,6 +208,7 @@ def _key_matches(key: str, client_id: object) -> None:
     "/cases/{case_id}/decisions", response_model=DecisionAccepted, status_code=201,
     responses={200: {"model": DecisionAccepted, "description": "a duplicate of a decision "
                      "already applied"}, **problems(403, 409, 423)},
+    openapi_extra=KEYED_BY_CLIENT_ID,
 )
 def post_decision(
     case_id: Annotated[Identifier, Path()],
@@ -240,6 +241,7 @@ def post_decision(
     "/cases/{case_id}/notes", response_model=NoteAccepted, status_code=201,
     responses={200: {"model": NoteAccepted, "description": "a duplicate"},
                **problems(403, 409, 423)},
+    openapi_extra=KEYED_BY_CLIENT_ID,
 )
 def post_note(
     case_id: Annotated[Identifier, Path()],

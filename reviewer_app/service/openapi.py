@@ -93,8 +93,15 @@ def _tag(operation: dict[str, Any], path: str) -> None:
     operation["tags"] = [TAGS.get(area, area)]
 
 
+KEYED_BY_CLIENT_ID = {"x-idempotency-key": "client_id"}
+"""`openapi_extra` of a write whose handler refuses it (400) without an Idempotency-Key equal
+to the body's `client_id`: the document then marks the header required and states the rule.
+Elsewhere the header stays as the handler declares it (optional, where it is)."""
+
+
 def _idempotency_required(operation: dict[str, Any]) -> None:
-    """The handlers answer 400 without the header; the document says so."""
+    if operation.pop("x-idempotency-key", None) != "client_id":
+        return
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_HEADER:
             parameter["required"] = True

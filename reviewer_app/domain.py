@@ -105,6 +105,8 @@ class MediaKind(enum.StrEnum):
     IMAGE = "image"
     VIDEO = "video"
     AUDIO = "audio"
+    TEXT = "text"
+    """UTF-8 text ("text/plain"): the reported post, chat or caption that is part of the case."""
 
 
 class ReporterType(enum.StrEnum):
@@ -194,6 +196,8 @@ class MediaRef(Model):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     width: int | None = Field(default=None, ge=0)
     height: int | None = Field(default=None, ge=0)
+    duration_ms: int | None = Field(default=None, ge=0)
+    """Video and audio: the duration the service probed at ingest."""
 
 
 class Reporter(Model):

@@ -23,6 +23,8 @@ APT_PACKAGES=(
   binutils dpkg-dev debootstrap desktop-file-utils appstream
   # virtualenvs
   python3-venv
+  # building pdqhash (the PDQ perceptual hash ships as an sdist with a C++ extension)
+  g++
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then

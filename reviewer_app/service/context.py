@@ -1,4 +1,5 @@
-"""What every request handler needs: settings, the database, the clock, the password hasher.
+"""What every request handler needs: settings, the database, the clock, the password hasher,
+the media store.
 
 Held on `app.state.ctx`; time always comes from `ctx.now()`, so tests can move the clock.
 """
@@ -14,6 +15,7 @@ from fastapi import Request
 
 from reviewer_app.service.db import Database
 from reviewer_app.service.settings import ServiceSettings
+from reviewer_app.service.storage import MediaStore, store_for
 
 Clock = Callable[[], datetime]
 
@@ -34,6 +36,17 @@ class ServiceContext:
     db: Database
     clock: Clock = utc_now
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
+    store: MediaStore | None = None
+    """None: the settings' media directory (`storage.media_dir_for`)."""
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            self.store = store_for(self.settings.db_url, self.settings.media_dir)
+
+    @property
+    def media(self) -> MediaStore:
+        assert self.store is not None  # set in __post_init__
+        return self.store
 
     def now(self) -> datetime:
         return self.clock()

@@ -1,6 +1,6 @@
 """Liveness and readiness: `/healthz` says the process serves (and which version), `/readyz`
-that this instance can do its work: the database answers and its schema is the one this code
-was written for.
+that this instance can do its work: the database answers, its schema is the one this code
+was written for, and the media directory exists and takes writes.
 
 The readiness probe opens a fresh connection each time rather than borrowing one from the
 pool: a pooled SQLite connection keeps answering from a file that was deleted or moved away
@@ -31,6 +31,8 @@ SERVICE_NAME = "reviewer-service"
 """What `/healthz` calls this program, so a port check can tell it from another server."""
 
 MIGRATE = "run `reviewer-service migrate`"
+MEDIA_FIX = ("create it, owned by the service's user (the package makes "
+             "/var/lib/reviewer-service/media), or set media_dir in the settings")
 PROBE_TIMEOUT_S = 3
 """How long one readiness probe may wait for the database (probes run every few seconds)."""
 
@@ -128,6 +130,15 @@ class ReadinessProbe:
             self._engine = None
 
     def reading(self) -> Readiness:
+        reading = self._database_reading()
+        if not reading.ready:
+            return reading
+        problem = self._ctx.media.problem()
+        if problem is not None:
+            return Readiness(False, problem, MEDIA_FIX, reading.revision)
+        return reading
+
+    def _database_reading(self) -> Readiness:
         if self._engine is not None:
             return database_reading(self._engine)
         try:

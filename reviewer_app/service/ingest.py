@@ -1,7 +1,9 @@
-"""Putting cases and media into the service: the bytes are sniffed and hashed on the way in.
+"""Putting cases and media into the service: the bytes are sniffed, probed and hashed on the
+way in, then written to the media store; the database row keeps the metadata and the key.
 
-A file whose bytes are not an accepted format, or disagree with the declared Content-Type,
-is refused here, so nothing unchecked is ever served.
+A file whose bytes are not an accepted format, or disagree with the declared Content-Type, or
+(video and audio) do not decode from the first frame to the stated end, is refused here with
+`UnsupportedMedia`, so nothing unchecked is ever served.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from reviewer_app.domain import (
     Source,
 )
 from reviewer_app.service.models import CaseRow, HistoryRow, MediaRow
+from reviewer_app.service.probe import probe
 from reviewer_app.service.sniff import checked_type
+from reviewer_app.service.storage import MediaStore
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,20 @@ class NewCase:
     id: str | None = None
 
 
-def _dimensions(data: bytes, kind: MediaKind) -> tuple[int | None, int | None]:
-    if kind is not MediaKind.IMAGE:
-        return None, None
+@dataclass(frozen=True)
+class CheckedMedia:
+    """One item as it will be stored: its bytes checked, and what the checks found."""
+
+    data: bytes
+    content_type: str
+    kind: MediaKind
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration_ms: int | None = None
+
+
+def _dimensions(data: bytes) -> tuple[int | None, int | None]:
     try:
         with Image.open(io.BytesIO(data)) as img:
             return int(img.width), int(img.height)
@@ -77,8 +92,25 @@ def _dimensions(data: bytes, kind: MediaKind) -> tuple[int | None, int | None]:
         return None, None
 
 
-def add_case_rows(session: Session, case: NewCase) -> str:
-    """Inserts one case with its media and history; returns its id."""
+def check_media(media: NewMedia) -> CheckedMedia:
+    """Sniffs (and for video and audio, probes) one item; UnsupportedMedia says why not."""
+    content_type, kind = checked_type(media.data, media.content_type)
+    width = height = duration_ms = None
+    if kind is MediaKind.IMAGE:
+        width, height = _dimensions(media.data)
+    elif kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+        probed = probe(media.data, kind)
+        width, height, duration_ms = probed.width, probed.height, probed.duration_ms
+    return CheckedMedia(data=media.data, content_type=content_type, kind=kind,
+                        sha256=hashlib.sha256(media.data).hexdigest(), width=width,
+                        height=height, duration_ms=duration_ms)
+
+
+def add_case_rows(session: Session, case: NewCase, store: MediaStore,
+                  checked: list[CheckedMedia] | None = None) -> str:
+    """Inserts one case with its media (bytes into `store`) and history; returns its id.
+    `checked`: the case's media already through `check_media` (a seed reusing a template)."""
+    items = checked if checked is not None else [check_media(m) for m in case.media]
     case_id = case.id or "C" + secrets.token_hex(10)
     session.add(CaseRow(
         id=case_id, queue=case.queue, source=case.source.value,
@@ -93,14 +125,12 @@ def add_case_rows(session: Session, case: NewCase) -> str:
         status="queued",
     ))
     session.flush()
-    for position, media in enumerate(case.media):
-        content_type, kind = checked_type(media.data, media.content_type)
-        width, height = _dimensions(media.data, kind)
+    for position, item in enumerate(items):
         session.add(MediaRow(
-            id="M" + secrets.token_hex(10), case_id=case_id, position=position, kind=kind.value,
-            content_type=content_type, size=len(media.data),
-            sha256=hashlib.sha256(media.data).hexdigest(), width=width, height=height,
-            data=media.data,
+            id="M" + secrets.token_hex(10), case_id=case_id, position=position,
+            kind=item.kind.value, content_type=item.content_type, size=len(item.data),
+            sha256=item.sha256, width=item.width, height=item.height,
+            duration_ms=item.duration_ms, storage_key=store.put(item.data), data=None,
         ))
     for h in case.history:
         session.add(HistoryRow(case_id=case_id, at=h.at, kind=h.kind, actor=h.actor,

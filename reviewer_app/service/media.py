@@ -1,16 +1,18 @@
 """Serving media bytes: Content-Type, Content-Length, SHA-256 header and single Range requests.
 
-The client checks the digest and sniffs the bytes itself; we never serve what we did not
-check at ingest.
+The bytes stream from the media store (storage.py) in chunks, and a Range request reads only
+its span, so a large video is never held in memory whole. The client checks the digest and
+sniffs the bytes itself; we never serve what we did not check at ingest.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from reviewer_app.contract import SHA256_HEADER
 from reviewer_app.domain import HarmCategory, Identifier, ProblemCode, Role, Severity
@@ -21,6 +23,7 @@ from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import CaseRow, MediaRow
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError
+from reviewer_app.service.storage import MediaStore, MediaStoreError
 
 router = APIRouter()
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -56,8 +59,34 @@ _MEDIA_RESPONSES: dict[int | str, dict[str, Any]] = {
                                                               "format": "binary"}}},
           "description": "the media bytes"},
     206: {"description": "a byte range of the media"},
-    **problems(403, 416, 423),
+    **problems(403, 416, 423, 503),
 }
+
+
+def _legacy_chunks(data: bytes, first: int, last: int) -> Iterator[bytes]:
+    """A row not yet moved into the store (see migration 0005) is served from its blob."""
+    yield data[first:last + 1]
+
+
+def _body(store: MediaStore, media: MediaRow) -> tuple[int, Any]:
+    """(size, opener of first..last) of the bytes, checked against the row before anything is
+    recorded or sent: a missing or resized object is a 503, never a short or foreign body.
+    Inside the row's session (an unmoved row's blob loads on demand)."""
+    if media.storage_key is None:
+        legacy = media.data
+        if legacy is None:
+            raise ProblemError(503, ProblemCode.UNAVAILABLE, "the media bytes are missing")
+        return len(legacy), lambda first, last: _legacy_chunks(legacy, first, last)
+    try:
+        size = store.size(media.storage_key)
+    except MediaStoreError as exc:
+        raise ProblemError(503, ProblemCode.UNAVAILABLE,
+                           "the media file is missing from the media store") from exc
+    if size != media.size:
+        raise ProblemError(503, ProblemCode.UNAVAILABLE,
+                           "the media file in the store does not match its record")
+    key = media.storage_key
+    return size, lambda first, last: store.open_range(key, first, last)
 
 
 @router.get("/media/{media_id}", response_class=Response, responses=_MEDIA_RESPONSES)
@@ -80,6 +109,7 @@ def get_media(
             raise ProblemError(404, ProblemCode.NOT_FOUND, "no such media")
         if not may_read(s, user, case):
             raise ProblemError(403, ProblemCode.FORBIDDEN, "this case is not leased to you")
+        size, opener = _body(ctx.media, media)
         if reviewer:
             sg = safeguard_state.load(s, ctx, user)
             refused = sg.refusal_for(HarmCategory(case.harm_category), Severity(case.severity))
@@ -88,7 +118,6 @@ def get_media(
                 exposure_events.served(s, sg, user, case, held[-1].lease_id, media_id,
                                        ctx.now(), client_of(request))
             safeguard_state.save(s, ctx, user, sg)
-        data = b"" if refused else media.data
     if refused is not None:
         raise refused_content(refused)
     audit_content_read(ctx, user, request, "media", media_id,
@@ -99,10 +128,19 @@ def get_media(
         "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }
-    span = _parse_range(range_header, len(data)) if range_header else None
+    span = _parse_range(range_header, size) if range_header else None
+    status = 200
     if span is None:
-        return Response(content=data, media_type=media.content_type, headers=headers)
-    first, last = span
-    headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
-    return Response(content=data[first:last + 1], status_code=206,
-                    media_type=media.content_type, headers=headers)
+        first, last = 0, size - 1
+    else:
+        first, last = span
+        status = 206
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    headers["Content-Length"] = str(last - first + 1)
+    try:
+        chunks = opener(first, last) if size else iter(())
+    except MediaStoreError as exc:
+        raise ProblemError(503, ProblemCode.UNAVAILABLE,
+                           "the media file is missing from the media store") from exc
+    return StreamingResponse(chunks, status_code=status, media_type=media.content_type,
+                             headers=headers)

@@ -146,7 +146,12 @@ class MediaRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    storage_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The bytes' key in the media store (storage.py); set for every row once moved."""
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    """Only rows ingested before revision 0005 until `housekeeping.move_media_to_store`
+    moves them (at the service's start); NULL afterwards."""
 
 
 class HistoryRow(Base):

@@ -1,18 +1,21 @@
 """Demo and test data: the demo accounts and synthetic cases (no real content, ever).
 
-`seed_demo` prepares a database for `reviewer-app --demo`; `add_cases` makes many small cases
-quickly for concurrency tests and benchmarks; `seed_history` (the demo's `history=True`) gives
-the demo team synthetic colleagues and weeks of synthetic exposure history, so the lead's
-dashboard and its charts have something to show.
+`seed_demo` prepares a database for `reviewer-app --demo` (with `media=True`, also the cases
+of several items, video, audio and text, generated here by `mediagen`: nothing large is ever
+committed); `add_cases` makes many small cases quickly for concurrency tests and benchmarks;
+`seed_history` (the demo's `history=True`) gives the demo team synthetic colleagues and weeks
+of synthetic exposure history, so the lead's dashboard and its charts have something to show.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
@@ -36,7 +39,14 @@ from reviewer_app.service.accounts import add_user
 from reviewer_app.service.db import Database, upgrade_head
 from reviewer_app.service.exposure_totals import add_totals
 from reviewer_app.service.imagegen import synthetic_image
-from reviewer_app.service.ingest import NewCase, NewHistory, NewMedia, add_case_rows
+from reviewer_app.service.ingest import (
+    CheckedMedia,
+    NewCase,
+    NewHistory,
+    NewMedia,
+    add_case_rows,
+    check_media,
+)
 from reviewer_app.service.models import (
     BreakRow,
     CaseRow,
@@ -48,6 +58,7 @@ from reviewer_app.service.models import (
     table,
 )
 from reviewer_app.service.safeguard_state import ServiceTime, default_policy
+from reviewer_app.service.storage import store_for
 from safeguards import BreakScheduler, ExposureLedger, ExposurePolicy
 
 
@@ -137,14 +148,17 @@ def demo_case(i: int, rng: random.Random, now: datetime, *, media_px: tuple[int,
     )
 
 
-def add_case(db_url: str, case: NewCase, *, migrate: bool = False) -> str:
-    """Adds one case exactly as described (media sniffed and hashed); returns its id."""
+def add_case(db_url: str, case: NewCase, *, migrate: bool = False,
+             media_dir: Path | None = None) -> str:
+    """Adds one case exactly as described (media sniffed, probed, hashed and put into the
+    media store of `db_url`, or `media_dir`); returns its id."""
     if migrate:
         upgrade_head(db_url)
+    store = store_for(db_url, media_dir)
     db = Database(db_url, pool_size=1)
     try:
         with db.write() as s:
-            return add_case_rows(s, case)
+            return add_case_rows(s, case, store)
     finally:
         db.dispose()
 
@@ -152,39 +166,47 @@ def add_case(db_url: str, case: NewCase, *, migrate: bool = False) -> str:
 def add_cases(
     db_url: str, count: int, *, media_px: tuple[int, int] = (64, 36), seed: int = 0,
     media_count: int = 1, migrate: bool = True, now: datetime | None = None,
+    media_dir: Path | None = None,
 ) -> list[str]:
-    """Adds `count` synthetic cases; small media by default so thousands take seconds."""
+    """Adds `count` synthetic cases; small media by default so thousands take seconds (the
+    small templates repeat, so their bytes are checked once and stored once)."""
     if migrate:
         upgrade_head(db_url)
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
+    store = store_for(db_url, media_dir)
     db = Database(db_url, pool_size=1)
     ids: list[str] = []
     try:
-        cache: dict[int, NewCase] = {}
+        cache: dict[int, tuple[NewCase, list[CheckedMedia]]] = {}
         batch = 500
         for start in range(0, count, batch):
             with db.write() as s:
                 for i in range(start, min(count, start + batch)):
                     if media_px[0] * media_px[1] <= 64 * 64:
-                        template = cache.get(i % 16)
-                        if template is None:
-                            template = cache[i % 16] = demo_case(
-                                i % 16, rng, now, media_px=media_px, media_count=media_count)
-                        ids.append(add_case_rows(s, template))
+                        if i % 16 not in cache:
+                            template = demo_case(i % 16, rng, now, media_px=media_px,
+                                                 media_count=media_count)
+                            cache[i % 16] = template, [check_media(m) for m in template.media]
+                        template, checked = cache[i % 16]
+                        ids.append(add_case_rows(s, template, store, checked))
                     else:
                         ids.append(add_case_rows(
-                            s, demo_case(i, rng, now, media_px=media_px, media_count=media_count)))
+                            s, demo_case(i, rng, now, media_px=media_px, media_count=media_count),
+                            store))
     finally:
         db.dispose()
     return ids
 
 
-def seed_demo(db_url: str, *, cases: int = 12, history: bool = False) -> DemoAccounts:
+def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: bool = False,
+              media_dir: Path | None = None) -> DemoAccounts:
     """Schema, the three demo users in team `escalations`, and `cases` synthetic cases
-    (only when the database has no cases yet, so a second run adds nothing); with `history`,
-    also the team's synthetic colleagues and their weeks of exposure (`seed_history`). Tests
-    leave `history` off: they count what they do themselves."""
+    (only when the database has no cases yet, so a second run adds nothing); with `media`,
+    after them the demo's cases of every medium (`media_cases`, lower in priority, so the
+    queue's first cases are the same with or without them); with `history`, also the team's
+    synthetic colleagues and their weeks of exposure (`seed_history`). Tests leave `history`
+    and `media` off: they count what they do themselves."""
     upgrade_head(db_url)
     accounts = DemoAccounts()
     db = Database(db_url, pool_size=1)
@@ -199,10 +221,88 @@ def seed_demo(db_url: str, *, cases: int = 12, history: bool = False) -> DemoAcc
         if username not in existing:
             add_user(db_url, username, password, role, accounts.team, migrate=False)
     if case_count == 0 and cases > 0:
-        add_cases(db_url, cases, media_px=(1280, 720), migrate=False, seed=42)
+        add_cases(db_url, cases, media_px=(1280, 720), migrate=False, seed=42,
+                  media_dir=media_dir)
+    if case_count == 0 and media:
+        for case in media_cases(datetime.now(UTC)):
+            add_case(db_url, case, media_dir=media_dir)
     if history:
         seed_history(db_url, accounts)
     return accounts
+
+
+# ------------------------------------------------------------------ cases of every medium
+
+MEDIA_CASE_PRIORITY = 5
+"""Below every generic demo case's (10 to 90): the queue shows these after those."""
+LONG_TEXT_PARAGRAPHS = 14
+
+
+@functools.cache
+def _demo_video(width: int, height: int, seconds: float, seed: int, audio: bool) -> bytes:
+    from reviewer_app.service.mediagen import synthetic_video
+
+    return synthetic_video(width, height, fps=30, seconds=seconds, seed=seed, audio=audio)
+
+
+@functools.cache
+def _demo_audio(seconds: float, tones: tuple[float, ...]) -> bytes:
+    from reviewer_app.service.mediagen import synthetic_audio
+
+    return synthetic_audio(seconds, rate=22050, tones=tones)
+
+
+def long_text(paragraphs: int = LONG_TEXT_PARAGRAPHS) -> str:
+    """Obviously synthetic text, long enough to scroll and to search in."""
+    words = ("simulated", "placeholder", "synthetic", "sample", "thread", "message", "demo",
+             "reported", "content", "review", "example", "fictional")
+    rng = random.Random(5)
+    out = ["SIMULATED CONTENT: a long reported thread, made up for the demo. Nothing here is "
+           "real; search it for the word MARKER."]
+    for n in range(1, paragraphs + 1):
+        sentences = [" ".join(rng.choice(words) for _ in range(rng.randint(8, 16))).capitalize()
+                     + "." for _ in range(rng.randint(4, 7))]
+        if n % 5 == 0:
+            sentences.append("MARKER: the passage a reviewer would search for (simulated).")
+        out.append(f"[{n}] " + " ".join(sentences))
+    out.append("End of the SIMULATED CONTENT.")
+    return "\n\n".join(out)
+
+
+def media_cases(now: datetime) -> list[NewCase]:
+    """The demo's cases of every medium: three images; a 1280x720 video of about 8 s; a video
+    with sound, a picture and a recording; a recording only; a long text at high severity."""
+    base = demo_case(0, random.Random(3), now, media_px=(64, 36))
+
+    def case(n: int, category: HarmCategory, area: PolicyArea, severity: Severity,
+             subject: str, media: list[NewMedia]) -> NewCase:
+        return replace(base, harm_category=category, policy_area=area, severity=severity,
+                       priority=MEDIA_CASE_PRIORITY, subject_text=subject, media=media,
+                       received_at=now - timedelta(minutes=30 + n),
+                       sla_due_at=now + timedelta(hours=24 + n), history=[],
+                       reporter_reference=f"REF-MEDIA-{n}")
+
+    image = functools.partial(synthetic_image, width=1280, height=720)
+    return [
+        case(1, HarmCategory.GRAPHIC_VIOLENCE, PolicyArea.COMMUNITY_STANDARDS, Severity.MODERATE,
+             "Simulated post with three pictures. SIMULATED CONTENT for the demo.",
+             [NewMedia(image(101 + k, fmt="JPEG" if k % 2 else "PNG", label=f"item {k + 1}"),
+                       "image/jpeg" if k % 2 else "image/png") for k in range(3)]),
+        case(2, HarmCategory.VIOLENT_EXTREMISM, PolicyArea.REGULATORY, Severity.HIGH,
+             "Simulated video upload. SIMULATED CONTENT for the demo.",
+             [NewMedia(_demo_video(1280, 720, 8.0, 21, False), "video/mp4")]),
+        case(3, HarmCategory.ANIMAL_WELFARE, PolicyArea.COMMUNITY_STANDARDS, Severity.MODERATE,
+             "Simulated post with a video, a picture and a voice note. SIMULATED CONTENT.",
+             [NewMedia(_demo_video(640, 360, 4.0, 22, True), "video/mp4"),
+              NewMedia(image(131, fmt="PNG", label="picture"), "image/png"),
+              NewMedia(_demo_audio(5.0, (330.0, 495.0)), "audio/wav")]),
+        case(4, HarmCategory.HATE_HARASSMENT, PolicyArea.COMMUNITY_STANDARDS, Severity.LOW,
+             "Simulated voice message (tones only). SIMULATED CONTENT for the demo.",
+             [NewMedia(_demo_audio(6.0, (440.0, 660.0)), "audio/wav")]),
+        case(5, HarmCategory.SELF_HARM, PolicyArea.COMMUNITY_STANDARDS, Severity.SEVERE,
+             "Simulated long thread. SIMULATED CONTENT for the demo.",
+             [NewMedia(long_text().encode("utf-8"), "text/plain")]),
+    ]
 
 
 # ------------------------------------------------------------------ synthetic history

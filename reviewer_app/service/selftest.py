@@ -1,12 +1,14 @@
 """`reviewer-service selftest`: can this service start and serve here? Settings valid, the
-database reachable, its schema at this code's head, the port free (or held by a running
-reviewer-service). The package runs it after `reviewer-service migrate` on install.
+database reachable, its schema at this code's head, the media directory there and writable,
+the port free (or held by a running reviewer-service). The package runs it after
+`reviewer-service migrate` on install.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
 import urllib.error
 import urllib.request
@@ -21,8 +23,15 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from reviewer_app import __version__
 from reviewer_app.selftest import Check, report
-from reviewer_app.service.health import MIGRATE, SERVICE_NAME, probe_engine, schema_reading
+from reviewer_app.service.health import (
+    MEDIA_FIX,
+    MIGRATE,
+    SERVICE_NAME,
+    probe_engine,
+    schema_reading,
+)
 from reviewer_app.service.settings import ServiceSettings
+from reviewer_app.service.storage import MediaDirRequired, store_for
 
 _MIGRATE = "run `reviewer-service migrate --db URL` (the package does it on install)"
 
@@ -80,6 +89,25 @@ def check_database(db_url: str) -> Iterator[Check]:
                          _MIGRATE if reading.fix == MIGRATE else reading.fix)
 
 
+def check_media_dir(settings: ServiceSettings) -> Check:
+    """The media directory exists and this user can write in it, or (as the service creates
+    a missing one when it starts) it can be created here."""
+    try:
+        store = store_for(settings.db_url, settings.media_dir)
+    except MediaDirRequired as exc:
+        return Check.fail("media", str(exc), "set media_dir in the settings file")
+    if not store.root.exists():
+        parent = next((p for p in store.root.parents if p.exists()), None)
+        if parent is not None and parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
+            return Check.ok("media", f"{store.root} will be created when the service starts")
+        return Check.fail("media", f"the media directory {store.root} does not exist and "
+                                   "cannot be created by this user", MEDIA_FIX)
+    problem = store.problem()
+    if problem is not None:
+        return Check.fail("media", problem, MEDIA_FIX)
+    return Check.ok("media", f"{store.root} is writable")
+
+
 def _running_service(host: str, port: int) -> str | None:
     """The version of a reviewer-service answering /healthz on host:port, if one does."""
     shown = f"[{host}]" if ":" in host else host
@@ -122,6 +150,8 @@ def _checks(options: dict[str, Any], host: str, port: int) -> Iterator[Check]:
     yield settings_check
     db_url = settings.db_url if settings is not None else str(options.get("db_url", ""))
     yield from check_database(db_url)
+    if settings is not None:
+        yield check_media_dir(settings)
     yield check_port(host, port)
 
 

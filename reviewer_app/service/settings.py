@@ -20,6 +20,12 @@ class ServiceSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     db_url: str = Field(description="sqlite:///path or postgresql+psycopg://user@host/db")
+    media_dir: Path | None = Field(
+        default=None,
+        description="where media files are stored (storage.py); by default `media` beside a "
+                    "SQLite file, else $REVIEWER_MEDIA_DIR; required with PostgreSQL (every "
+                    "instance must see the same directory)",
+    )
     access_token_ttl_s: int = Field(default=900, gt=0)
     refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, gt=0)
     lease_ttl_s: int = Field(default=600, gt=0)

@@ -22,6 +22,7 @@ from reviewer_app.service.db import upgrade_head
 from reviewer_app.service.seed import DemoAccounts, add_cases, seed_demo
 from reviewer_app.service.server import RunningService, start_in_thread
 from reviewer_app.service.settings import ServiceSettings
+from reviewer_app.service.storage import MEDIA_DIR_ENV
 from tests.helpers.postgres import (
     SKIP_REASON,
     PostgresCluster,
@@ -174,11 +175,14 @@ def service_process(tmp_path: Path) -> Iterator[ServiceProcessFactory]:
 
 
 @pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PostgresCluster]:
-    """One throwaway PostgreSQL cluster for the session; skipped without the binaries."""
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the session; skipped without the binaries. Its
+    services and seeds share one media directory, named the way tools that only get a
+    database URL learn it ($REVIEWER_MEDIA_DIR: PostgreSQL implies none)."""
     if find_pg_bin() is None:
         pytest.skip(SKIP_REASON)
-    with postgres_cluster() as cluster:
+    with pytest.MonkeyPatch.context() as env, postgres_cluster() as cluster:
+        env.setenv(MEDIA_DIR_ENV, str(tmp_path_factory.mktemp("pg-media")))
         yield cluster
 
 

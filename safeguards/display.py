@@ -80,6 +80,9 @@ class DisplaySettings(Model):
     """Show a category warning before media of this severity or higher."""
     colour_allowed: bool = True
     """False: the stepped reveal stops at sharp grayscale; colour is never shown."""
+    outline_offered: bool = False
+    """Offer an outline step (edges only) between the blur and sharp grayscale. Studies found
+    outline renderings reduced distress while keeping content judgeable."""
 
     _strength_in = field_validator("blur_strength", mode="before")(_blur_strength)
     _strength = field_validator("blur_strength")(_check_strength)
@@ -137,7 +140,13 @@ class _DisplayChoices(Model):
 class CategoryDisplay(_DisplayChoices):
     """A lead's display settings for one harm category. Unset means "the team's default";
     a set value replaces the team's for that category's media (see ExposurePolicy.display_for).
-    """
+    Only the lead chooses whether the outline step is offered: a reviewer's own settings have
+    no such field."""
+
+    outline_offered: bool | None = None
+    """Offer an outline step (edges only) between the blur and sharp grayscale for this
+    category. Studies found outline renderings reduced distress while keeping content
+    judgeable."""
 
     @field_validator("reveal_modes")
     @classmethod
@@ -207,6 +216,7 @@ def effective_display(team: DisplaySettings, personal: PersonalSettings | None) 
             else personal.warning_from_severity,
         ),
         colour_allowed=colour,
+        outline_offered=team.outline_offered,
     )
 
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPen
 
 from reviewer_app.domain import sniff_image
+from ui.outline import outline
 
 ALLOCATION_LIMIT_MB = 128
 """QImageReader refuses any single decode that would allocate more than this."""
@@ -35,11 +36,14 @@ DEFAULT_BLUR_WIDTH = 48
 
 
 class RevealStep(enum.IntEnum):
-    """The stepped reveal of SAFEGUARDS.md, from safest to least safe."""
+    """The stepped reveal of SAFEGUARDS.md, from safest to least safe. OUTLINE (edges only,
+    see `ui.outline`) exists only where the item's category display offers it. The values are
+    never stored: they order the steps and travel in signals within one process."""
 
     BLURRED = 0
-    SHARP_GRAY = 1
-    COLOUR = 2
+    OUTLINE = 1
+    SHARP_GRAY = 2
+    COLOUR = 3
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,8 @@ def render(data: bytes, step: RevealStep, display: QSize, *,
     """Render `data` at `step` to fit `display`; never raises, fails closed to a placeholder.
 
     `grayscale` applies to the blurred step (team policy may allow a colour blur); the
-    sharp-gray step is always gray, and only COLOUR shows colour.
+    outline and sharp-gray steps are always gray (the outline is made from the grayscale
+    decode at display size), and only COLOUR shows colour.
     """
     try:
         if step is RevealStep.BLURRED:
@@ -184,6 +189,8 @@ def render(data: bytes, step: RevealStep, display: QSize, *,
             wanted = (QImage.Format.Format_RGB32 if step is RevealStep.COLOUR
                       else QImage.Format.Format_Grayscale8)
             image = image.convertToFormat(wanted)
+            if step is RevealStep.OUTLINE and not image.isNull():
+                image = outline(image)
         if image.isNull():
             raise UnsafeMedia("the viewer ran out of memory while preparing the picture")
         return SafeRendering(image=image, step=step)
@@ -194,6 +201,18 @@ def render(data: bytes, step: RevealStep, display: QSize, *,
         problem = f"the picture could not be prepared safely ({type(exc).__name__})"
         return SafeRendering(image=placeholder(display, problem), step=RevealStep.BLURRED,
                              placeholder=True, problem=problem)
+
+
+THUMBNAIL_SIZE = QSize(96, 64)
+THUMBNAIL_DECODE_WIDTH = 12
+"""A strip thumbnail keeps no more detail than the strongest blur of the main view."""
+
+
+def thumbnail(data: bytes) -> SafeRendering:
+    """The strip's thumbnail of an image item: blurred (at the strongest blur's width) and
+    grayscale whatever the policy allows, or the placeholder card at thumbnail size."""
+    return render(data, RevealStep.BLURRED, THUMBNAIL_SIZE,
+                  blur_width=THUMBNAIL_DECODE_WIDTH, grayscale=True)
 
 
 def _fit_up(source: QSize, bound: QSize) -> QSize:

@@ -4,7 +4,12 @@ Ctrl+K palette; window geometry and splitters are remembered between sessions.
 
 Closing first saves: the content is hidden (a reveal in progress is booked), every command is
 locked and the window says "Saving your work…" until `before_close` reports back through
-`finish_close()`."""
+`finish_close()`.
+
+A case may hold several items (pictures, clips, recordings, texts): the strip above the media
+shows them, Alt+Right / Alt+Left (or "]" / "[") move between them, and each is revealed and
+counted on its own. The media commands go to the widget of the item on screen (see
+`ui.views.media_stack`); playback keys are live only while a clip or recording is up."""
 
 from __future__ import annotations
 
@@ -34,15 +39,16 @@ from reviewer_app.client.errors import ClientError
 from reviewer_app.domain import CaseSummary, ExposureEvent, HarmCategory, ProblemCode
 from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
-from ui.imaging import RevealStep, SafeRendering
-from ui.render_cache import CaseMedia
+from ui.imaging import RevealStep, SafeRendering, placeholder
+from ui.render_cache import CaseMedia, ItemMedia
 from ui.review_flow import ReviewFlow, SyncState
 from ui.theme import apply_theme
 from ui.views.break_overlay import BreakOverlay
-from ui.views.case_view import CaseView, category_warning, hours_minutes
+from ui.views.case_view import CaseView, category_warning, clock_text, hours_minutes
 from ui.views.command_palette import CommandPalette
 from ui.views.decision_bar import DecisionBar, DecisionDraft
 from ui.views.exposure_meter import ExposureMeter
+from ui.views.item_strip import StripItem
 from ui.views.media_viewer import RevealMode, ViewerPolicy
 from ui.views.personal_settings import PersonalSettingsDialog, load_personal, save_personal
 from ui.views.queue_panel import QueuePanel
@@ -52,6 +58,8 @@ HOLD_KEY = Qt.Key.Key_Space
 _TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
 _NOT_COUNTED_KINDS = frozenset({ItemKind.EXPOSURE.value, ItemKind.BREAK.value})
 _ALL_CATEGORIES = frozenset(HarmCategory)
+STEP_NAMES = {RevealStep.BLURRED: "Blurred grayscale", RevealStep.OUTLINE: "Outline (edges only)",
+              RevealStep.SHARP_GRAY: "Sharp grayscale", RevealStep.COLOUR: "Colour"}
 
 
 def not_counted(problem: Conflict) -> bool:
@@ -98,9 +106,11 @@ class MainWindow(QMainWindow):
         self.queue = QueuePanel(self)
         self.queue.model.decided = flow.decided  # one set, owned by the flow
         self.queue.model.now = flow.session.clock.now  # SLA times are service times
-        self.case_view = CaseView(self)
+        self.case_view = CaseView(self, workers=flow.workers)
         self.case_view.now = flow.session.clock.now
         self.viewer = self.case_view.viewer
+        self.media = self.case_view.stack
+        self.strip = self.case_view.strip
         self.decision_bar = DecisionBar(self)
 
         centre = QWidget(self)
@@ -141,6 +151,9 @@ class MainWindow(QMainWindow):
         self.sync_label.setAccessibleName("Sync status")
         self.step_label = QLabel("", self)
         self.step_label.setAccessibleName("Reveal step")
+        self.item_label = QLabel("", self)
+        self.item_label.setAccessibleName("Item on screen")
+        self.statusBar().addPermanentWidget(self.item_label)
         self.statusBar().addPermanentWidget(self.step_label)
         self.statusBar().addPermanentWidget(self.sync_label)
 
@@ -150,17 +163,17 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
         self._restore()
         verdict = self.wellness.verdict  # render the first case right, not at a default
-        self.viewer.policy = viewer_policy(verdict.display)
+        self.media.policy = viewer_policy(verdict.display)
         self.flow.restyle(verdict.display_for)
         self.wellness.set_personal(load_personal(settings))
 
     # ------------------------------------------------------------------ actions
 
     def _action(self, text: str, keys: str | QKeySequence.StandardKey, slot: object,
-                name: str) -> QAction:
+                name: str, *more: str) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name)
-        action.setShortcut(QKeySequence(keys))
+        action.setShortcuts([QKeySequence(keys), *(QKeySequence(k) for k in more)])
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(slot)
         self.addAction(action)
@@ -175,14 +188,33 @@ class MainWindow(QMainWindow):
         self.act_palette = a("Command palette", "Ctrl+K", self.open_palette, "palette")
         self.act_hide = a("Hide everything now / show blurred again", "H", self.toggle_hidden,
                           "hideNow")
-        self.act_step = a("Reveal one step (blur, sharp gray, colour)", "V",
-                          self.viewer.step_reveal, "stepReveal")
-        self.act_lens = a("Lens: sharpen under the pointer", "Z", self.viewer.toggle_lens, "lens")
-        self.act_ack = a("Show the blurred preview after the warning", "Return",
-                         self.viewer.acknowledge_warning, "acknowledge")
-        self.act_zoom_in = a("Zoom in", "+", self.viewer.zoom_in, "zoomIn")
-        self.act_zoom_out = a("Zoom out", "-", self.viewer.zoom_out, "zoomOut")
-        self.act_fit = a("Zoom to fit", "0", self.viewer.zoom_fit, "zoomFit")
+        m = self.media
+        self.act_step = a("Reveal one step (blur, outline if offered, sharp gray, colour)", "V",
+                          m.step_reveal, "stepReveal")
+        self.act_lens = a("Lens: sharpen under the pointer", "Z", m.toggle_lens, "lens")
+        self.act_ack = a("Show the blurred preview (or the text) after the warning", "Return",
+                         m.acknowledge_warning, "acknowledge")
+        self.act_subject = a("Show the case's subject text (collapsed for high severity)",
+                             "Shift+Return", self.case_view.expand_subject, "showSubject")
+        self.act_zoom_in = a("Zoom in", "+", m.zoom_in, "zoomIn")
+        self.act_zoom_out = a("Zoom out", "-", m.zoom_out, "zoomOut")
+        self.act_fit = a("Zoom to fit", "0", m.zoom_fit, "zoomFit")
+        self.act_next_item = a("Next item of the case", "Alt+Right", lambda: self.go_item(+1),
+                               "nextItem", "]")
+        self.act_prev_item = a("Previous item of the case", "Alt+Left",
+                               lambda: self.go_item(-1), "prevItem", "[")
+        self.act_find = a("Find in the text", "Ctrl+F", m.open_search, "findText")
+        self.act_play = a("Play / pause (video, audio)", "P", m.play_pause, "playPause")
+        self.act_back = a("Back 5 seconds", "Left", lambda: m.skip(-5.0), "skipBack", "J")
+        self.act_ahead = a("Ahead 5 seconds", "Right", lambda: m.skip(5.0), "skipAhead")
+        self.act_frame_back = a("Previous frame", ",", lambda: m.step_frame(-1), "frameBack")
+        self.act_frame_ahead = a("Next frame", ".", lambda: m.step_frame(+1), "frameAhead")
+        self.act_slower = a("Slower playback", "<", m.slower, "slower", "Shift+,")
+        self.act_faster = a("Faster playback", ">", m.faster, "faster", "Shift+.")
+        self.act_audio = a("Audio on / off (a reveal: muted again on re-blur)", "M",
+                           m.toggle_audio, "audio")
+        self._playback = {self.act_play, self.act_back, self.act_ahead, self.act_frame_back,
+                          self.act_frame_ahead, self.act_slower, self.act_faster, self.act_audio}
         self.act_next = a("Next case", "Ctrl+Down", lambda: self._go(+1), "nextCase")
         self.act_prev = a("Previous case", "Ctrl+Up", lambda: self._go(-1), "prevCase")
         self.act_note = a("Add a note to the case", "N", self.add_note, "note")
@@ -205,6 +237,9 @@ class MainWindow(QMainWindow):
         f.sig_opened.connect(self.on_opened)
         f.sig_loading.connect(self.on_loading)
         f.sig_rendering.connect(self.on_rendering)
+        f.sig_item.connect(self.show_item)
+        f.sig_thumbnail.connect(self.on_thumbnail)
+        self.strip.sig_picked.connect(self.pick_item)
         f.sig_decided.connect(self.queue.model.mark_decided)
         f.sig_sync_state.connect(self.on_sync_state)
         f.sig_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -214,8 +249,10 @@ class MainWindow(QMainWindow):
         self.queue.sig_release.connect(f.release)
         self.decision_bar.sig_decide.connect(self.decide)
         self.decision_bar.sig_problem.connect(self.show_error)
-        self.decision_bar.reason.returnPressed.connect(self.viewer.setFocus)
-        self.viewer.sig_exposure.connect(f.record_exposure)
+        self.decision_bar.reason.returnPressed.connect(self.media.setFocus)
+        self.media.sig_exposure.connect(f.record_exposure)
+        self.media.sig_problem.connect(
+            lambda reason: self.case_view.set_media_note(f"Media withheld: {reason}."))
         f.sig_exposure.connect(self._exposed)
         f.sig_refused.connect(self.on_refused)
         self.wellness.sig_verdict.connect(self.apply_verdict)
@@ -223,8 +260,8 @@ class MainWindow(QMainWindow):
         self.overlay.sig_mood.connect(self.wellness.set_mood)
         self.overlay.sig_release_requested.connect(self.act_release.trigger)
         self.overlay.sig_pull_requested.connect(self.act_pull.trigger)
-        self.viewer.sig_needs_step.connect(lambda step: f.request_step(RevealStep(step)))
-        self.viewer.sig_step_changed.connect(self._show_step)
+        self.media.sig_needs_step.connect(lambda step: f.request_step(RevealStep(step)))
+        self.media.sig_step_changed.connect(self._show_step)
 
     # ------------------------------------------------------------------ flow results
 
@@ -249,7 +286,9 @@ class MainWindow(QMainWindow):
     def on_loading(self, case_id: str) -> None:
         """A case is being opened: what was on screen goes now (its reveal is booked to it),
         and nothing can be decided until the new case is painted."""
-        self.viewer.clear(f"Loading case {case_id}…")
+        self.media.clear(f"Loading case {case_id}…")
+        self.strip.set_items([])
+        self.item_label.setText("")
         self.case_view.context.setText(f"<p>Loading case {html.escape(case_id)}…</p>")
         self.case_view.set_media_note(None)
         self.decision_bar.set_case(None)
@@ -260,36 +299,90 @@ class MainWindow(QMainWindow):
         self._refresh_commands()
 
     def on_opened(self, entry: CaseMedia | None) -> None:
-        self.viewer.clear()  # the item before goes first (its reveal is booked to it)
+        self.media.clear()  # the item before goes first (its reveal is booked to it)
         if entry is None:
             self.wellness.set_case(None, None)
         else:
             self.wellness.set_case(entry.case.harm_category, entry.case.severity)
-        self.case_view.show_case(entry.case if entry else None)
+        display = self.wellness.verdict.display_for(entry.case.harm_category if entry else None)
+        self.case_view.show_case(entry.case if entry else None, collapse_subject=bool(
+            entry and int(entry.case.severity) >= display.warning_from_severity))
         self.decision_bar.set_case(entry.case if entry else None)
         self._refresh_commands()
         if entry is None:
+            self.item_label.setText("")
             return
         self.queue.select(entry.case.id)
-        blurred = entry.renderings.get(RevealStep.BLURRED)
-        if blurred is not None:  # under its own category's rules, warning threshold first
-            self.viewer.policy = viewer_policy(
-                self.wellness.verdict.display_for(entry.case.harm_category))
-            self.viewer.show_item(blurred, entry.subject,
-                                  label=category_warning(entry.case.harm_category,
-                                                         int(entry.case.severity)))
-            for step, rendering in entry.renderings.items():
-                if step is not RevealStep.BLURRED:
-                    self.viewer.add_rendering(rendering)
-            self.case_view.set_media_note(blurred.problem and
-                                          f"Media withheld: {blurred.problem}.")
-        self._show_step(int(RevealStep.BLURRED))
-        self.viewer.setFocus()
+        self.strip.set_items([strip_item(item) for item in entry.items], entry.index)
+        self.show_item(entry)
 
-    def on_rendering(self, case_id: str, rendering: SafeRendering) -> None:
+    def show_item(self, entry: CaseMedia) -> None:
+        """Put the entry's item on screen (`entry.index`), under its case's category rules,
+        warning threshold first; the item before was cleared and its reveal booked to it."""
+        if entry is not self.flow.current:
+            return
+        item, case = entry.item, entry.case
+        self.media.policy = viewer_policy(self.wellness.verdict.display_for(case.harm_category))
+        label = category_warning(case.harm_category, int(case.severity))
+        subject = entry.subject
+        problem = item.problem
+        kind = str(item.kind) if item.kind is not None else ""
+        if kind in ("video", "audio"):
+            if not self.media.show_clip(kind, item.data, subject, problem=problem, label=label,
+                                        content_type=item.media.content_type
+                                        if item.media else ""):
+                problem = problem or f"the {kind} player is not available"
+                self._show_withheld(problem)
+        elif kind == "text":
+            self.media.show_text(item.text, subject, problem=problem, label=label)
+        else:
+            blurred = item.renderings.get(RevealStep.BLURRED)
+            if blurred is not None:
+                self.media.show_picture(blurred, subject, label=label)
+                for step, rendering in item.renderings.items():
+                    if step is not RevealStep.BLURRED:
+                        self.viewer.add_rendering(rendering)
+                problem = blurred.problem
+        self.case_view.set_media_note(problem and f"Media withheld: {problem}.")
+        self.strip.set_current(entry.index)
+        self.item_label.setText(item_text(entry))
+        self._show_step(int(self.media.painted_step or RevealStep.BLURRED))
+        self._refresh_commands()
+        self.media.setFocus()
+
+    def _show_withheld(self, reason: str) -> None:
+        """A clip that cannot be opened here: the placeholder card, never its frames."""
+        card = placeholder(self.flow.display, reason)
+        self.media.show_picture(SafeRendering(image=card, step=RevealStep.BLURRED,
+                                              placeholder=True, problem=reason), None)
+
+    def go_item(self, delta: int) -> None:
+        """The next (or previous) item of the open case, wrapping around."""
+        entry = self.flow.current
+        if entry is not None and len(entry.items) > 1:
+            self.pick_item((entry.index + delta) % len(entry.items))
+
+    def pick_item(self, index: int) -> None:
+        """Leave the item on screen (its reveal ends, booked to it) and open item `index`
+        blurred: at once when its blur is made, otherwise when `sig_item` brings it."""
+        entry = self.flow.current
+        if (self._locked or entry is None or index == entry.index
+                or not 0 <= index < len(entry.items)):
+            return
+        self.media.clear(f"Loading item {index + 1} of {len(entry.items)}…")
+        self.strip.set_current(index)
+        self.flow.select_item(index)
+
+    def on_thumbnail(self, case_id: str, index: int, thumb: SafeRendering) -> None:
+        current = self.flow.current
+        if current is not None and current.case.id == case_id:
+            self.strip.set_thumbnail(index, thumb)
+
+    def on_rendering(self, case_id: str, index: int, rendering: SafeRendering) -> None:
         current, shown = self.flow.current, self.viewer.subject
-        if current is not None and current.case.id == case_id and (
-                shown is None or shown.case_id == case_id):
+        if (current is not None and current.case.id == case_id and current.index == index
+                and self.media.active is self.viewer
+                and (shown is None or shown == current.subject)):
             self.viewer.add_rendering(rendering)
 
     def on_sync_state(self, state: SyncState) -> None:
@@ -334,12 +427,12 @@ class MainWindow(QMainWindow):
         """Obey the gate at once: lock and hide on a refusal, unlock when it clears; new
         display rules (each case's by its harm category) re-render what is on screen and
         cached."""
-        before = self.viewer.policy
-        self.viewer.policy = viewer_policy(verdict.display_for(self._category_on_screen()))
+        before = self.media.policy
+        self.media.policy = viewer_policy(verdict.display_for(self._category_on_screen()))
         if self.flow.restyle(verdict.display_for):
             self.viewer.forget_sharp()  # a reveal in progress ends, booked to its own case
-        if self.viewer.policy != before:
-            self._show_step(int(self.viewer.painted_step or RevealStep.BLURRED))
+        if self.media.policy != before:
+            self._show_step(int(self.media.painted_step or RevealStep.BLURRED))
         self.meter.update_from(self.wellness.policy, self.wellness.ledger, verdict,
                                self.wellness.clock.now())
         if self._close_state != "open":
@@ -355,7 +448,7 @@ class MainWindow(QMainWindow):
     def _category_on_screen(self) -> HarmCategory | None:
         """The harm category whose display rules the viewer obeys: the item on screen's, else
         the case being opened's (None: the team's defaults)."""
-        shown = self.viewer.subject
+        shown = self.media.subject
         if shown is not None:
             return shown.harm_category
         return self.flow.current.case.harm_category if self.flow.current is not None else None
@@ -369,14 +462,16 @@ class MainWindow(QMainWindow):
         stays usable is `way_out_of` the verdict."""
         locked = verdict is not None
         if locked and not self._locked:
-            self.viewer.hide_now()
+            self.media.hide_now()
+            self.strip.set_hidden(True)
         self._locked = locked
         self._lock_verdict = verdict
         self._refresh_commands()
         if not locked:
             self.overlay.hide()
-            self.viewer.unhide()
-            self.viewer.setFocus()
+            self.media.unhide()
+            self.strip.set_hidden(False)
+            self.media.setFocus()
 
     def _refresh_commands(self) -> None:
         """Enable what may be used now: everything while reviewing (a decision only with a
@@ -395,6 +490,11 @@ class MainWindow(QMainWindow):
             enabled = keep is None or action in keep
             if action in decisions:
                 enabled = enabled and self.flow.current is not None
+            if action in self._playback:
+                enabled = enabled and self.media.plays
+            if action in (self.act_next_item, self.act_prev_item):
+                enabled = enabled and self.flow.current is not None and len(
+                    self.flow.current.items) > 1
             action.setEnabled(enabled)
         self.queue.set_locked(keep is not None, release=keep is not None
                               and self.act_release in keep,
@@ -410,10 +510,9 @@ class MainWindow(QMainWindow):
     def _show_step(self, step: int) -> None:
         """The reveal step on screen, and, where the item's category forbids colour, that the
         stepped reveal stops at sharp grayscale for it."""
-        names = {0: "Blurred grayscale", 1: "Sharp grayscale", 2: "Colour"}
-        text = names.get(step, "")
+        text = STEP_NAMES.get(step, "")  # type: ignore[call-overload]
         category = self._category_on_screen()
-        if text and category is not None and not self.viewer.policy.colour_allowed:
+        if text and category is not None and not self.media.policy.colour_allowed:
             text += f" · colour not allowed for {category.value.replace('_', ' ')}"
         self.step_label.setText(text)
 
@@ -422,7 +521,7 @@ class MainWindow(QMainWindow):
     def decide(self, draft: DecisionDraft) -> None:
         if self._locked or self.flow.current is None:
             return
-        self.viewer.clear()  # the reveal ends here, booked to the case decided
+        self.media.clear()  # the reveal ends here, booked to the item decided
         self.flow.decide(draft.action, policy_refs=draft.policy_refs, reason=draft.reason,
                          escalate_to=draft.escalate_to)
 
@@ -437,10 +536,12 @@ class MainWindow(QMainWindow):
     def toggle_hidden(self) -> None:
         if self._locked:
             return
-        if self.viewer.hidden:
-            self.viewer.unhide()
+        if self.media.hidden:
+            self.media.unhide()
+            self.strip.set_hidden(False)
         else:
-            self.viewer.hide_now()
+            self.media.hide_now()
+            self.strip.set_hidden(True)
 
     def focus_citation(self) -> None:
         self.decision_bar.citation.setFocus()
@@ -454,7 +555,9 @@ class MainWindow(QMainWindow):
             self.flow.add_note(text.strip())
 
     def open_palette(self) -> None:
-        CommandPalette(self._commands, self).exec()
+        entry = self.flow.current
+        context = f"Case {entry.case.id} · {item_text(entry)}" if entry is not None else ""
+        CommandPalette(self._commands, self, context=context).exec()
 
     def edit_personal(self) -> None:
         dialog = PersonalSettingsDialog(self.wellness.policy.display, self.wellness.personal,
@@ -484,12 +587,12 @@ class MainWindow(QMainWindow):
                     QApplication.focusWidget(), _TEXT_INPUTS):
                 if not key_event.isAutoRepeat() and not self._locked:
                     if kind == QEvent.Type.KeyPress:
-                        self.viewer.begin_hold()
+                        self.media.begin_hold()
                     else:
-                        self.viewer.end_hold()
+                        self.media.end_hold()
                 return True
         elif kind == QEvent.Type.ApplicationDeactivate:
-            self.viewer.end_hold()
+            self.media.end_hold()
         return False
 
     # ------------------------------------------------------------------ state
@@ -524,7 +627,7 @@ class MainWindow(QMainWindow):
     def show_saving(self, detail: str | None = None) -> None:
         """Quit was asked: hide the content (ending a reveal, which queues its exposure event),
         lock every command and say that the work is being saved."""
-        self.viewer.hide_now()
+        self.media.hide_now()
         self._locked = True
         if self._close_state == "open":
             self._close_state = "saving"
@@ -554,7 +657,7 @@ class MainWindow(QMainWindow):
             event.ignore()  # it closes by itself when the work is saved
             return
         self._close_state = "closing"
-        self.viewer.hide_now()
+        self.media.hide_now()
         self.save_state()
         QApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
         self.sig_closing.emit()
@@ -582,4 +685,25 @@ def viewer_policy(display: DisplaySettings) -> ViewerPolicy:
         auto_reblur_s=float(display.auto_reblur_seconds),
         warning_from_severity=display.warning_from_severity,
         colour_allowed=display.colour_allowed,
+        outline_offered=display.outline_offered,
     )
+
+
+def strip_item(item: ItemMedia) -> StripItem:
+    """One item's tile: a picture's thumbnail (once made), a kind badge otherwise, withheld
+    when it has no bytes or could not be made safe."""
+    kind = str(item.kind) if item.kind is not None else "image"
+    length = clock_text(item.media.duration_ms) if item.media is not None and hasattr(
+        item.media, "duration_ms") else ""
+    return StripItem(kind=kind, thumb=item.thumb, detail=length,
+                     withheld=item.media is None or item.data is None or item.problem is not None
+                     or (item.thumb is not None and item.thumb.placeholder))
+
+
+def item_text(entry: CaseMedia) -> str:
+    """The item on screen for the status line and the palette: "Item 2 of 3 · video 0:08"."""
+    item = entry.item
+    kind = str(item.kind) if item.kind is not None else "no media"
+    length = clock_text(getattr(item.media, "duration_ms", None)) if item.media else ""
+    words = f"{kind} {length}".strip()
+    return f"Item {entry.index + 1} of {len(entry.items)} · {words}"

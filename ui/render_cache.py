@@ -1,11 +1,14 @@
 """Renderings of the current and the next few cases, kept in memory within a byte budget.
 
 Holds the media bytes (memory only, never disk) and the safeguarded renderings made from
-them, so that "decide and next" paints the next case at once: the blurred step for every
-entry, the sharp steps only for the open (pinned) one. Each entry's renderings are made in
-its own harm category's style (blur width, grayscale, whether colour may be shown at all),
-which it remembers, so a policy change re-renders only the cases it changed. The current
-case is never evicted; the least recently used others go first.
+them, so that "decide and next" paints the next case at once: the blurred step of every
+entry's first item, the sharper steps only for the item on screen of the open (pinned) one.
+A case holds every item (pictures, clips, recordings, texts), each with its own bytes and
+renderings, and the strip's thumbnails of its pictures. Each entry's renderings are made in
+its own harm category's style (blur width, grayscale, whether colour may be shown at all,
+whether the outline step is offered), which it remembers, so a policy change re-renders only
+the cases it changed. The current case is never evicted; the least recently used others go
+first.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from reviewer_app.domain import Case, HarmCategory, MediaRef, Severity
+from reviewer_app.domain import Case, HarmCategory, MediaKind, MediaRef, Severity
 from safeguards import DisplaySettings
 from ui.imaging import RevealStep, SafeRendering
 
@@ -22,20 +25,26 @@ from ui.imaging import RevealStep, SafeRendering
 class RenderStyle:
     """What a case's renderings are made with: the part of its category's effective display
     that changes pixels. Without colour the blur is grayscale whatever `grayscale` says, and
-    the colour step is never made."""
+    the colour step is never made; the outline step is made only where it is offered."""
 
     blur_width: int
     grayscale: bool = True
     colour_allowed: bool = True
+    outline_offered: bool = False
 
     @classmethod
     def of(cls, display: DisplaySettings) -> RenderStyle:
         return cls(blur_width=display.blur_width_px,
                    grayscale=display.grayscale or not display.colour_allowed,
-                   colour_allowed=display.colour_allowed)
+                   colour_allowed=display.colour_allowed,
+                   outline_offered=display.outline_offered)
 
     def allows(self, step: RevealStep) -> bool:
-        return step is not RevealStep.COLOUR or self.colour_allowed
+        if step is RevealStep.COLOUR:
+            return self.colour_allowed
+        if step is RevealStep.OUTLINE:
+            return self.outline_offered
+        return True
 
 
 @dataclass(frozen=True)
@@ -50,27 +59,87 @@ class ExposureSubject:
 
 
 @dataclass
-class CaseMedia:
-    """One case with its first image's bytes and the renderings made so far."""
+class ItemMedia:
+    """One item of a case (a picture, a clip, a recording or a text) with its bytes and what
+    was made from them so far. Pictures get renderings from `ui.imaging`; a text item its
+    words, decoded as strict UTF-8 off the GUI thread; video and audio are opened by their
+    own widgets from the bytes."""
 
-    case: Case
     media: MediaRef | None
     data: bytes | None
     problem: str | None = None
+    text: str | None = None
     renderings: dict[RevealStep, SafeRendering] = field(default_factory=dict)
+    thumb: SafeRendering | None = None
+    """The strip's thumbnail of a picture (blurred, gray), once made."""
+
+    @property
+    def kind(self) -> MediaKind | None:
+        return self.media.kind if self.media is not None else None
+
+    @property
+    def rendered(self) -> bool:
+        """Whether it can go on screen at once: a picture (or a case without media, which shows
+        the placeholder) once its blur is made; any other kind at once, its widget opens the
+        bytes (or shows why there are none)."""
+        if self.kind is MediaKind.IMAGE or self.media is None:
+            return RevealStep.BLURRED in self.renderings
+        return True
+
+    def cost(self) -> int:
+        made = sum(r.image.sizeInBytes() for r in self.renderings.values())
+        if self.thumb is not None:
+            made += self.thumb.image.sizeInBytes()
+        return len(self.data or b"") + made + 2 * len(self.text or "")
+
+
+@dataclass
+class CaseMedia:
+    """One case with every item's bytes and renderings; `index` is the item on screen (the
+    first when the case is opened)."""
+
+    case: Case
+    items: list[ItemMedia]
+    index: int = 0
     style: RenderStyle | None = None
-    """The style `renderings` were made in (None: none made yet)."""
+    """The style the items' renderings were made in (None: none made yet)."""
+
+    @property
+    def item(self) -> ItemMedia:
+        return self.items[self.index]
+
+    @property
+    def renderings(self) -> dict[RevealStep, SafeRendering]:
+        """The renderings of the item on screen."""
+        return self.item.renderings
+
+    @property
+    def media(self) -> MediaRef | None:
+        return self.item.media
+
+    @property
+    def data(self) -> bytes | None:
+        return self.item.data
+
+    @property
+    def problem(self) -> str | None:
+        return self.item.problem
 
     @property
     def subject(self) -> ExposureSubject | None:
-        """What its exposures are booked to (None without a picture: nothing is shown)."""
-        if self.media is None:
+        """What the item on screen's exposures are booked to."""
+        return self.subject_of(self.index)
+
+    def subject_of(self, index: int) -> ExposureSubject | None:
+        """What item `index`'s exposures are booked to (None without media: nothing shown)."""
+        media = self.items[index].media
+        if media is None:
             return None
-        return ExposureSubject(case_id=self.case.id, media_id=self.media.id,
+        return ExposureSubject(case_id=self.case.id, media_id=media.id,
                                harm_category=self.case.harm_category, severity=self.case.severity)
 
     def cost(self) -> int:
-        return len(self.data or b"") + sum(r.image.sizeInBytes() for r in self.renderings.values())
+        return sum(item.cost() for item in self.items)
 
 
 class RenderCache:
@@ -90,14 +159,22 @@ class RenderCache:
         self._entries.move_to_end(entry.case.id)
         self.trim()
 
-    def add_rendering(self, case_id: str, rendering: SafeRendering, style: RenderStyle) -> None:
-        """Keep a rendering made in `style`; renderings of another style go (never a mix)."""
+    def add_rendering(self, case_id: str, rendering: SafeRendering, style: RenderStyle,
+                      index: int = 0) -> None:
+        """Keep a rendering of item `index` made in `style`; renderings of another style go
+        (never a mix)."""
         entry = self._entries.get(case_id)
-        if entry is not None:
+        if entry is not None and 0 <= index < len(entry.items):
             if entry.style != style:
-                entry.renderings = {}
+                _forget(entry)
                 entry.style = style
-            entry.renderings[rendering.step] = rendering
+            entry.items[index].renderings[rendering.step] = rendering
+            self.trim()
+
+    def add_thumbnail(self, case_id: str, index: int, thumb: SafeRendering) -> None:
+        entry = self._entries.get(case_id)
+        if entry is not None and 0 <= index < len(entry.items):
+            entry.items[index].thumb = thumb
             self.trim()
 
     def restyle(self, case_id: str, style: RenderStyle) -> bool:
@@ -106,8 +183,8 @@ class RenderCache:
         entry = self._entries.get(case_id)
         if entry is None or entry.style in (None, style):
             return False
-        had = bool(entry.renderings)
-        entry.renderings = {}
+        had = any(item.renderings for item in entry.items)
+        _forget(entry)
         entry.style = style
         return had
 
@@ -119,16 +196,17 @@ class RenderCache:
         self._entries.pop(case_id, None)
 
     def drop_sharp(self, case_id: str) -> None:
-        """Keep only the blurred step: sharp renderings are made for the open case alone."""
+        """Keep only the blurred steps: sharper renderings are made for the open item alone."""
         entry = self._entries.get(case_id)
         if entry is not None:
-            blurred = entry.renderings.get(RevealStep.BLURRED)
-            entry.renderings = {} if blurred is None else {RevealStep.BLURRED: blurred}
+            for item in entry.items:
+                blurred = item.renderings.get(RevealStep.BLURRED)
+                item.renderings = {} if blurred is None else {RevealStep.BLURRED: blurred}
 
     def drop_renderings(self) -> None:
         """Forget every rendering (the display rules changed); the media bytes stay."""
         for entry in self._entries.values():
-            entry.renderings = {}
+            _forget(entry)
             entry.style = None
 
     def entries(self) -> list[CaseMedia]:
@@ -149,3 +227,9 @@ class RenderCache:
             if case_id == self.pinned:
                 continue
             used -= self._entries.pop(case_id).cost()
+
+
+def _forget(entry: CaseMedia) -> None:
+    """Every item's renderings go; thumbnails stay (they follow no category's style)."""
+    for item in entry.items:
+        item.renderings = {}

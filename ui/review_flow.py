@@ -3,7 +3,10 @@
 Every network and database call runs on the serial session pool, every decode on the decode
 pool; this object only routes results back to the widgets by signal. It never holds a
 rendering it did not get from `ui.imaging`. Prefetched cases get their blurred step only;
-the sharp steps are made for the open case alone. Each case is rendered in its own harm
+the sharper steps are made for the item on screen of the open case alone. A case holds every
+item (pictures, clips, recordings, texts), each opened, rendered and counted on its own: its
+own bytes, renderings and `ExposureSubject`; the strip's thumbnails of a case's pictures are
+made on the decode pool too, for prefetched cases as well. Each case is rendered in its own harm
 category's style (the lead's per-category display settings, made safer by personal ones): a
 child-safety case may be blurred harder, and its colour step never made, while the next case
 keeps the team's defaults. Every exposure event is built from the subject the viewer reports
@@ -12,6 +15,7 @@ with it, never from "the case open now".
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,12 +31,21 @@ from reviewer_app.domain import (
     ExposureKind,
     HarmCategory,
     MediaKind,
+    MediaRef,
     new_client_id,
 )
 from reviewer_app.store.outbox import Conflict, OutboxCounts
 from safeguards import DisplaySettings
-from ui.imaging import DEFAULT_BLUR_WIDTH, RevealStep, SafeRendering, placeholder, render
-from ui.render_cache import CaseMedia, ExposureSubject, RenderCache, RenderStyle
+from ui.imaging import (
+    DEFAULT_BLUR_WIDTH,
+    RevealStep,
+    SafeRendering,
+    placeholder,
+    render,
+    thumbnail,
+)
+from ui.render_cache import CaseMedia, ExposureSubject, ItemMedia, RenderCache, RenderStyle
+from ui.views.text_view import TEXT_KIND, UndecodableText, decode_text
 from ui.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -54,12 +67,19 @@ class SyncState:
     """Ids of the cases the local store still holds under a lease (None: not read)."""
 
 
+def _thumbnail_failed(exc: BaseException) -> None:
+    log.error("a thumbnail failed outside the safeguarded pipeline", exc_info=exc)
+
+
 class ReviewFlow(QObject):
     """Signals:
         sig_queue(object): list[CaseSummary] of the leased cases.
-        sig_opened(object): the CaseMedia now open (or None).
+        sig_opened(object): the CaseMedia now open (or None), its first item ready to show.
         sig_loading(str): this case is being opened but is not ready: clear the screen now.
-        sig_rendering(str, object): a SafeRendering for a case id.
+        sig_item(object): the open CaseMedia, whose item on screen (`index`) changed and is
+            ready to show.
+        sig_rendering(str, int, object): a SafeRendering for a case id and item index.
+        sig_thumbnail(str, int, object): a strip thumbnail for a case id and item index.
         sig_decided(str): a decision for this case id is safely in the outbox.
         sig_counts(object): outbox counts from the store.
         sig_message(str): a sentence for the status line.
@@ -72,7 +92,9 @@ class ReviewFlow(QObject):
     sig_queue = Signal(object)
     sig_opened = Signal(object)
     sig_loading = Signal(str)
-    sig_rendering = Signal(str, object)
+    sig_item = Signal(object)
+    sig_rendering = Signal(str, int, object)
+    sig_thumbnail = Signal(str, int, object)
     sig_decided = Signal(str)
     sig_counts = Signal(object)
     sig_message = Signal(str)
@@ -100,7 +122,7 @@ class ReviewFlow(QObject):
         self.sync_state: SyncState | None = None
         self.current: CaseMedia | None = None
         self._loading: set[str] = set()
-        self._rendering: dict[tuple[str, RevealStep], list[Callable[[], None]]] = {}
+        self._rendering: dict[tuple[str, int, RevealStep], list[Callable[[], None]]] = {}
         self._stopped = False
         self._handle = QElapsedTimer()
         self._counts_timer = QTimer(self)
@@ -143,6 +165,11 @@ class ReviewFlow(QObject):
     def colour_allowed(self) -> bool:
         """Whether the open case may be shown in colour (the team's with none open)."""
         return self._open_style().colour_allowed
+
+    @property
+    def outline_offered(self) -> bool:
+        """Whether the open case's category offers the outline step (the team's with none)."""
+        return self._open_style().outline_offered
 
     @property
     def open_id(self) -> str | None:
@@ -188,6 +215,8 @@ class ReviewFlow(QObject):
             self.open(self.cases[0].id)
         elif self.open_id is None:
             self.sig_opened.emit(None)
+        else:
+            self._prefetch_after(self.open_id)  # cases pulled while one is open
 
     def next_case_id(self, after: str | None) -> str | None:
         ids = [c.id for c in self.cases if c.id not in self.decided]
@@ -210,7 +239,9 @@ class ReviewFlow(QObject):
         self.cache.pinned = case_id
         self._handle.start()
         entry = self.cache.get(case_id)
-        if entry is not None and RevealStep.BLURRED in entry.renderings:
+        if entry is not None:
+            entry.index = 0
+        if entry is not None and entry.item.rendered:
             self.current = entry
             self.sig_opened.emit(entry)
             self._ensure_renderings(entry)
@@ -238,21 +269,23 @@ class ReviewFlow(QObject):
 
         def op() -> CaseMedia:
             case = self.session.case(case_id)
-            ref = next((m for m in case.media if m.kind is MediaKind.IMAGE), None)
-            if ref is None:
-                return CaseMedia(case=case, media=None, data=None,
-                                 problem="This case has no picture to show.")
-            try:
-                return CaseMedia(case=case, media=ref, data=self.session.media(ref))
-            except ClientError as exc:
-                return CaseMedia(case=case, media=ref, data=None, problem=str(exc))
+            items = [self._fetch(ref) for ref in case.media]
+            if not items:
+                items = [ItemMedia(media=None, data=None,
+                                   problem="This case has no media to show.")]
+            return CaseMedia(case=case, items=items)
 
         def done(entry: CaseMedia) -> None:
             self._loading.discard(case_id)
             if self._stopped:
                 return
             self.cache.put(entry)
-            self._render(entry, RevealStep.BLURRED, then=lambda: self._opened_if_current(case_id))
+            if entry.item.rendered:
+                self._opened_if_current(case_id)
+            else:
+                self._render(entry, RevealStep.BLURRED,
+                             then=lambda: self._opened_if_current(case_id))
+            self._thumbnails(entry)
 
         def failed(exc: BaseException) -> None:
             self._loading.discard(case_id)
@@ -260,35 +293,74 @@ class ReviewFlow(QObject):
 
         self.workers.run(op, done, failed)
 
+    def _fetch(self, ref: MediaRef) -> ItemMedia:
+        """One item's bytes (on the session pool); a text item's words are decoded here too,
+        as strict UTF-8. Whatever fails becomes the item's problem: it shows the placeholder."""
+        try:
+            data = self.session.media(ref)
+        except ClientError as exc:
+            return ItemMedia(media=ref, data=None, problem=str(exc))
+        if ref.kind != TEXT_KIND:
+            return ItemMedia(media=ref, data=data)
+        try:
+            return ItemMedia(media=ref, data=data, text=decode_text(data))
+        except UndecodableText as exc:
+            return ItemMedia(media=ref, data=data, problem=str(exc))
+
+    def _thumbnails(self, entry: CaseMedia) -> None:
+        """The strip's thumbnails of a case's pictures, on the decode pool (a case with one item
+        has no strip)."""
+        if len(entry.items) < 2:
+            return
+        for index, item in enumerate(entry.items):
+            if item.kind is not MediaKind.IMAGE or item.data is None or item.thumb is not None:
+                continue
+            data = item.data
+
+            def done(thumb: SafeRendering, index: int = index) -> None:
+                if self._stopped or self.cache.peek(entry.case.id) is not entry:
+                    return
+                self.cache.add_thumbnail(entry.case.id, index, thumb)
+                self.sig_thumbnail.emit(entry.case.id, index, thumb)
+
+            self.workers.run(functools.partial(thumbnail, data), done, _thumbnail_failed,
+                             pool=self.workers.decode_pool)
+
     def _opened_if_current(self, case_id: str) -> None:
         if self._stopped or self.cache.pinned != case_id:
             return
         entry = self.cache.get(case_id)
-        if entry is None or entry is self.current or RevealStep.BLURRED not in entry.renderings:
+        if entry is None or entry is self.current or not entry.item.rendered:
             return
         self.current = entry
         self.sig_opened.emit(entry)
         self._ensure_renderings(entry)
 
     def _render(self, entry: CaseMedia, step: RevealStep,
-                then: Callable[[], None] | None = None) -> None:
-        """Render one step off-thread in the case's category style, once (a second ask waits
-        for the first). A rendering made in a style that changed meanwhile is made again; a
-        sharp one arriving after its case was closed is dropped; the colour step of a case
-        whose category forbids colour is never made (the bytes are not even decoded)."""
+                then: Callable[[], None] | None = None, index: int | None = None) -> None:
+        """Render one step of a picture (item `index`, by default the one on screen) off-thread
+        in the case's category style, once (a second ask waits for the first). A rendering made
+        in a style that changed meanwhile is made again; a sharper one arriving after its item
+        left the screen is dropped; the colour step of a case whose category forbids colour,
+        and the outline step where it is not offered, are never made (the bytes are not even
+        decoded). Other kinds of item are opened by their own widgets: nothing to render."""
+        index = entry.index if index is None else index
+        item = entry.items[index]
+        if item.media is not None and item.kind is not MediaKind.IMAGE:
+            return
         style = self.style_of(entry.case.harm_category)
         if not style.allows(step):
             return
-        key = (entry.case.id, step)
+        key = (entry.case.id, index, step)
         waiting = self._rendering.get(key)
         if waiting is not None:
             if then is not None:
                 waiting.append(then)
             return
         self._rendering[key] = [then] if then is not None else []
-        data, display = entry.data, QSize(self.display)
+        data, display = item.data, QSize(self.display)
         width, gray = style.blur_width, style.grayscale
-        problem = entry.problem
+        problem = item.problem
 
         def op() -> SafeRendering:
             if data is None:
@@ -301,17 +373,18 @@ class ReviewFlow(QObject):
             thens = self._rendering.pop(key, [])
             if self._stopped or self.cache.peek(entry.case.id) is not entry:
                 return  # quitting, or the case left the cache (decided, released, lost)
-            if step is not RevealStep.BLURRED and self.cache.pinned != entry.case.id:
-                return  # sharp steps are for the open case only
+            if step is not RevealStep.BLURRED and (self.cache.pinned != entry.case.id
+                                                   or entry.index != index):
+                return  # sharper steps are for the item on screen of the open case only
             if self.style_of(entry.case.harm_category) != style:  # redo it in today's style
-                self._render(entry, step)
+                self._render(entry, step, index=index)
                 for waiting_then in thens:
-                    self._render(entry, step, then=waiting_then)
+                    self._render(entry, step, then=waiting_then, index=index)
                 return
             if rendering.placeholder and step is not RevealStep.BLURRED:
                 return  # a reveal that cannot be made safely simply stays blurred
-            self.cache.add_rendering(entry.case.id, rendering, style)
-            self.sig_rendering.emit(entry.case.id, rendering)
+            self.cache.add_rendering(entry.case.id, rendering, style, index)
+            self.sig_rendering.emit(entry.case.id, index, rendering)
             for after in thens:
                 after()
 
@@ -339,21 +412,45 @@ class ReviewFlow(QObject):
         return open_changed
 
     def _ensure_renderings(self, entry: CaseMedia) -> None:
-        """The sharp steps for reveal, decoded in the background once the blur is up; only
-        for the open case."""
+        """The sharper steps of the picture on screen, decoded in the background once its blur
+        is up (the outline only where offered), then the blur of the case's other pictures so
+        that moving between items paints at once; only for the open case."""
         if entry is not self.current:
             return
         blurred = entry.renderings.get(RevealStep.BLURRED)
-        if blurred is None or blurred.placeholder:
-            return
-        style = self.style_of(entry.case.harm_category)
-        for step in (RevealStep.SHARP_GRAY, RevealStep.COLOUR):
-            if step not in entry.renderings and style.allows(step):
-                self._render(entry, step)
+        if blurred is not None and not blurred.placeholder:
+            style = self.style_of(entry.case.harm_category)
+            for step in (RevealStep.OUTLINE, RevealStep.SHARP_GRAY, RevealStep.COLOUR):
+                if step not in entry.renderings and style.allows(step):
+                    self._render(entry, step)
+        for index, item in enumerate(entry.items):
+            if index != entry.index and not item.rendered:
+                self._render(entry, RevealStep.BLURRED, index=index)
 
     def request_step(self, step: RevealStep) -> None:
         if self.current is not None and step not in self.current.renderings:
             self._render(self.current, step)
+
+    def select_item(self, index: int) -> None:
+        """Put item `index` of the open case on screen: `sig_item` when it is ready (at once
+        when its blur is made). The item before loses its sharper renderings (they are made
+        for the item on screen only); the caller has ended its reveal, booked to it."""
+        entry = self.current
+        if entry is None or not 0 <= index < len(entry.items) or index == entry.index:
+            return
+        self.cache.drop_sharp(entry.case.id)
+        entry.index = index
+        if entry.item.rendered:
+            self.sig_item.emit(entry)
+            self._ensure_renderings(entry)
+            return
+
+        def ready() -> None:
+            if self.current is entry and entry.index == index:
+                self.sig_item.emit(entry)
+                self._ensure_renderings(entry)
+
+        self._render(entry, RevealStep.BLURRED, then=ready, index=index)
 
     def _prefetch_after(self, case_id: str) -> None:
         if not self.prefetch_enabled:
@@ -370,8 +467,8 @@ class ReviewFlow(QObject):
             entry = self.cache.get(nxt)
             if entry is None:
                 self._load(nxt)
-            elif RevealStep.BLURRED not in entry.renderings:
-                self._render(entry, RevealStep.BLURRED)  # blurred only: it is not open
+            elif not entry.items[0].rendered:
+                self._render(entry, RevealStep.BLURRED, index=0)  # blurred only: not open
 
     # ------------------------------------------------------------------ decide
 

@@ -21,12 +21,13 @@ from PySide6.QtCore import (
     QByteArray,
     QCoreApplication,
     QIODevice,
+    QRectF,
     QSettings,
     QSize,
     Qt,
 )
-from PySide6.QtGui import QImage, QImageReader
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QImage, QImageReader, QPainter
+from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app.config import ClientConfig
 from reviewer_app.domain import Action
@@ -85,7 +86,7 @@ def pipeline_figures() -> list[Figure]:
         figures += [
             Figure("ui", f"safeguarded blur, {label} JPEG (median)", ours, "ms"),
             Figure("ui", f"bare QImageReader scaled decode, {label} JPEG", bare, "ms"),
-            Figure("ui", f"safeguarded / bare, {label}", ours / bare, "ratio", "aim < 1.15"),
+            Figure("ui", f"safeguarded / bare, {label}", ours / bare, "ratio", "aim < 1.10"),
         ]
     return figures
 
@@ -97,6 +98,42 @@ def _pump_until(condition: object, timeout_s: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("the workstation did not get there in time")
         time.sleep(0.0005)
+
+
+class _PlainCanvas(QWidget):
+    """The least any viewer does to show a picture it already has: paint it scaled to fit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.image = QImage()
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        painter.drawImage(QRectF((self.width() - size.width()) / 2,
+                                 (self.height() - size.height()) / 2,
+                                 size.width(), size.height()), self.image)
+        painter.end()
+
+
+def plain_paint_ms(count: int = 30) -> list[float]:
+    """Showing an already-made rendering of the viewer's size: set it, repaint; per switch."""
+    images = [render(encode(colourful_image(1920, 1080, seed=i), "JPEG", 90),
+                     RevealStep.BLURRED, DISPLAY, blur_width=BLUR_WIDTH).image
+              for i in range(4)]
+    canvas = _PlainCanvas()
+    canvas.resize(1400, 900)
+    canvas.show()
+    QCoreApplication.processEvents()
+    times = []
+    for i in range(count):
+        start = time.perf_counter()
+        canvas.image = images[i % len(images)]
+        canvas.repaint()
+        times.append((time.perf_counter() - start) * 1000)
+    canvas.close()
+    return sorted(times)
 
 
 def next_case_figures(tmp: Path, *, prefetch: bool, decisions: int = 30) -> list[Figure]:
@@ -141,12 +178,22 @@ def next_case_figures(tmp: Path, *, prefetch: bool, decisions: int = 30) -> list
             QCoreApplication.processEvents()
     latencies.sort()
     label = "with prefetch" if prefetch else "without prefetch"
-    return [
-        Figure("ui", f"decide-and-next to painted, {label}, p50", statistics.median(latencies),
-               "ms", "aim: one frame (16 ms) with prefetch"),
-        Figure("ui", f"decide-and-next to painted, {label}, p95",
-               latencies[int(0.95 * (len(latencies) - 1))], "ms"),
+    p50, p95 = statistics.median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
+    figures = [
+        Figure("ui", f"decide-and-next to painted, {label}, p50", p50, "ms",
+               "aim: one frame (16 ms) with prefetch"),
+        Figure("ui", f"decide-and-next to painted, {label}, p95", p95, "ms",
+               "aim: half a frame (8 ms) with prefetch" if prefetch else ""),
     ]
+    if prefetch:
+        plain = plain_paint_ms()
+        base = statistics.median(plain)
+        figures += [
+            Figure("ui", "painting an already-made rendering of that size, p50", base, "ms"),
+            Figure("ui", "decide-and-next with prefetch / plain paint, p50", p50 / base, "ratio",
+                   "aim < 1.5"),
+        ]
+    return figures
 
 
 def memory_figures(tmp: Path) -> list[Figure]:

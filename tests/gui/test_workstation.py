@@ -23,9 +23,10 @@ def case_or_empty_queue(ws: Any) -> bool:
 
 
 def case_on_screen(ws: Any) -> bool:
-    viewer = ws.window.viewer
-    return ws.flow.current is not None and (viewer.painted_step is not None
-                                            or viewer.interstitial)
+    """The open case's item is on screen (a picture, a text or a clip), or its warning."""
+    media = ws.window.media
+    return ws.flow.current is not None and (media.painted_step is not None
+                                            or media.interstitial)
 
 
 def service_case_status(live_service: Any, case_id: str) -> str:

@@ -33,10 +33,25 @@ FIELDS: tuple[tuple[str, str, type[FieldEditor] | None], ...] = (
     ("video_autoplay", "Video autoplay", None),
     ("warning_from_severity", "Warning from severity", None),
     ("colour_allowed", "Colour allowed", None),
+    ("outline_offered", "Outline step", None),
 )
+
+OUTLINE_TEXT = "Offer an outline step (edges only)"
+OUTLINE_TIP = "Studies found outline renderings reduced distress while keeping content judgeable."
+"""All the console claims for the outline step: no more than the studies found."""
+
+
+def outline_editor(parent: QWidget | None = None) -> BoolEditor:
+    """The lead's choice to offer the reduced-detail step, with the one sentence it rests on."""
+    editor = BoolEditor(OUTLINE_TEXT, parent)
+    editor.box.setToolTip(OUTLINE_TIP)
+    editor.setToolTip(OUTLINE_TIP)
+    return editor
 
 
 def _inner(name: str, parent: QWidget) -> FieldEditor:
+    if name == "outline_offered":
+        return outline_editor(parent)
     if name in ("grayscale", "audio_muted", "video_autoplay", "colour_allowed"):
         return BoolEditor("on", parent)
     if name == "blur_strength":

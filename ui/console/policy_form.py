@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from safeguards import BreakRules, CapAction, DisplaySettings, ExposurePolicy
 from safeguards.policy import AssignmentRules
 from ui.console.caps_editor import CapsEditor
-from ui.console.category_display import CategoryDisplayEditor
+from ui.console.category_display import CategoryDisplayEditor, outline_editor
 from ui.console.field_editors import (
     BlurEditor,
     BoolEditor,
@@ -49,6 +49,8 @@ def _display_fields(grid: FieldGrid) -> None:
              meaning("display.warning_from_severity", m))
     grid.add("display.colour_allowed", "C&olour allowed", BoolEditor("as the last reveal step"),
              meaning("display.colour_allowed", m))
+    grid.add("display.outline_offered", "O&utline step", outline_editor(),
+             meaning("display.outline_offered", m))
 
 
 def _break_fields(grid: FieldGrid) -> None:

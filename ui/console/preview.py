@@ -119,7 +119,7 @@ class PolicyPreview(QWidget):
         self.captions = {step: QLabel(self) for step in RevealStep}
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.heading, 0, 0, 1, 3)
+        grid.addWidget(self.heading, 0, 0, 1, len(RevealStep))
         for column, step in enumerate(RevealStep):
             self.panels[step].setAccessibleName(f"Preview: {step.name.lower()}")
             self.captions[step].setWordWrap(True)
@@ -150,6 +150,15 @@ class PolicyPreview(QWidget):
             f"{'grayscale' if display.grayscale else 'in colour'}")
         self.captions[RevealStep.SHARP_GRAY].setText("Revealed: sharp, always grayscale")
         steps = [RevealStep.BLURRED, RevealStep.SHARP_GRAY]
+        if display.outline_offered:
+            self.captions[RevealStep.OUTLINE].setText(
+                "Outline step (edges only): studies found outline renderings reduced "
+                "distress while keeping content judgeable")
+            steps.append(RevealStep.OUTLINE)
+        else:
+            self.captions[RevealStep.OUTLINE].setText("No outline step")
+            self.panels[RevealStep.OUTLINE].show_rendering(
+                None, "The outline step is not offered for this media.")
         if display.colour_allowed:
             self.captions[RevealStep.COLOUR].setText("Revealed in colour (last step)")
             steps.append(RevealStep.COLOUR)

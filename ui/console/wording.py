@@ -39,6 +39,9 @@ GUIDE: dict[str, str] = {
     "display.warning_from_severity": "A category warning comes before media of this "
     "severity or higher.",
     "display.colour_allowed": "Whether the stepped reveal may go on to colour.",
+    "display.outline_offered": "Offer an outline step (edges only) between the blur and sharp "
+    "grayscale. Studies found outline renderings reduced distress while keeping content "
+    "judgeable.",
     "breaks.work_interval_minutes": "Reviewing time before a scheduled break. Time with no "
     "case open does not count.",
     "breaks.break_minutes": "Length of the scheduled break (at least a minute). Breaks the "

@@ -1,7 +1,10 @@
 """The case view, context first: who escalated it, why, under which rule; then the media.
 
 Every string from the service is untrusted and is escaped before it reaches a rich-text
-label, so a reporter's words can never inject markup or load a remote image.
+label, so a reporter's words can never inject markup or load a remote image. The reported
+item's own words (`subject_text`) are media too: for high severity they stay collapsed behind
+the category warning until the reviewer opens them (the "Show the subject text" link, or the
+window's command).
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayou
 
 from reviewer_app.domain import Case, HarmCategory, Severity
 from safeguards import SystemClock
-from ui.views.media_viewer import MediaViewer
+from ui.views.item_strip import ItemStrip
+from ui.views.media_stack import MediaStack
+from ui.workers import Workers
+
+SUBJECT_LINK = "#show-subject"
 
 SEVERITY_COLOURS = {0: "#6b7280", 1: "#2f855a", 2: "#b7791f", 3: "#c05621", 4: "#c53030"}
 
@@ -57,9 +64,10 @@ def category_warning(category: HarmCategory, severity: int) -> str:
 
 
 class CaseView(QWidget):
-    """Context panel above the safeguarded media viewer."""
+    """Context panel above the safeguarded media (the item strip, then the widget of the item
+    on screen)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, workers: Workers | None = None) -> None:
         super().__init__(parent)
         self.now: Callable[[], datetime] = SystemClock().now
         """Service time (the window sets the session's clock); SLA times are service times."""
@@ -68,7 +76,9 @@ class CaseView(QWidget):
         self.context.setTextFormat(Qt.TextFormat.RichText)
         self.context.setOpenExternalLinks(False)
         self.context.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                             | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.context.linkActivated.connect(self._link)
         self.context.setWordWrap(True)
         self.context.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.context.setAccessibleName("Case context")
@@ -83,12 +93,20 @@ class CaseView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.context)
-        self.viewer = MediaViewer(self)
+        self.stack = MediaStack(self, workers=workers)
+        self.viewer = self.stack.image
+        self.strip = ItemStrip(self)
+        media = QWidget(self)
+        media_column = QVBoxLayout(media)
+        media_column.setContentsMargins(0, 0, 0, 0)
+        media_column.setSpacing(0)
+        media_column.addWidget(self.strip)
+        media_column.addWidget(self.stack, 1)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setObjectName("caseSplit")
         split.addWidget(scroll)
-        split.addWidget(self.viewer)
+        split.addWidget(media)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setChildrenCollapsible(False)
@@ -99,16 +117,37 @@ class CaseView(QWidget):
         layout.addWidget(split)
         layout.addWidget(self.media_note)
         self.case: Case | None = None
+        self.subject_collapsed = False
         self.show_case(None)
 
-    def show_case(self, case: Case | None) -> None:
+    def show_case(self, case: Case | None, *, collapse_subject: bool = False) -> None:
+        """Show a case's context; `collapse_subject`: its words wait behind the warning."""
         self.case = case
         self.set_media_note(None)
+        self.subject_collapsed = bool(case is not None and case.subject_text and collapse_subject)
         if case is None:
             self.context.setText("<p>No case open. Pull cases from the queue (Ctrl+L).</p>")
-            self.viewer.clear("No case open")
+            self.strip.set_items([])
+            self.stack.clear("No case open")
             return
-        self.context.setText(context_html(case, self.now()))
+        self._fill()
+
+    def expand_subject(self) -> bool:
+        """The reviewer chose to read the collapsed subject text; returns whether it was."""
+        if not self.subject_collapsed:
+            return False
+        self.subject_collapsed = False
+        self._fill()
+        return True
+
+    def _fill(self) -> None:
+        if self.case is not None:
+            self.context.setText(context_html(self.case, self.now(),
+                                              subject_collapsed=self.subject_collapsed))
+
+    def _link(self, link: str) -> None:
+        if link == SUBJECT_LINK:
+            self.expand_subject()
 
     def set_media_note(self, note: str | None) -> None:
         """A plain sentence under the media, e.g. why the media was withheld."""
@@ -116,7 +155,7 @@ class CaseView(QWidget):
         self.media_note.setVisible(bool(note))
 
 
-def context_html(case: Case, now: datetime) -> str:
+def context_html(case: Case, now: datetime, *, subject_collapsed: bool = False) -> str:
     e = html.escape
     sev = int(case.severity)
     due = case.sla_due_at.astimezone(UTC)
@@ -145,7 +184,11 @@ def context_html(case: Case, now: datetime) -> str:
         rows.append(f"<p><b>Legal basis</b> {e(case.legal_basis)}</p>")
     if case.rights_holder:
         rows.append(f"<p><b>Rights holder</b> {e(case.rights_holder)}</p>")
-    if case.subject_text:
+    if case.subject_text and subject_collapsed:
+        warning = category_warning(case.harm_category, sev)
+        rows.append(f"<p><b>Subject</b> <i>collapsed.</i> {e(warning)} "
+                    f"<a href='{SUBJECT_LINK}'>Show the subject text</a> (Shift+Return)</p>")
+    elif case.subject_text:
         rows.append(f"<p><b>Subject</b> {e(case.subject_text)}</p>")
     if case.history:
         items = "".join(
@@ -157,6 +200,28 @@ def context_html(case: Case, now: datetime) -> str:
         rows.append(f"<p><b>History</b></p><ul>{items}</ul>")
     else:
         rows.append("<p><b>History</b> none</p>")
-    media = ", ".join(f"{m.kind} {m.width or '?'}x{m.height or '?'}" for m in case.media)
+    media = ", ".join(media_words(m) for m in case.media)
     rows.append(f"<p><b>Media</b> {e(media or 'none')}</p>")
     return "\n".join(rows)
+
+
+def clock_text(ms: int | None) -> str:
+    """A clip's length as a person reads it: `0:08`, `12:30`, `1:02:03` ('' when unknown)."""
+    if ms is None:
+        return ""
+    seconds = max(0, int(ms) // 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def media_words(media: object) -> str:
+    """One item in words: `image 640x480`, `video 0:08`, `audio 0:03`, `text`."""
+    kind = str(getattr(media, "kind", ""))
+    length = clock_text(getattr(media, "duration_ms", None))
+    if kind in ("video", "audio"):
+        return f"{kind} {length}".strip()
+    if kind == "image":
+        width, height = getattr(media, "width", None), getattr(media, "height", None)
+        return f"image {width or '?'}x{height or '?'}"
+    return kind

@@ -1,14 +1,24 @@
-"""Ctrl+K: type a few letters of any command, Enter runs it. Lists each action's key too."""
+"""Ctrl+K: type a few letters of any command, Enter runs it. Lists each action's key too, and
+says what is on screen (the case and its item, e.g. "Item 2 of 3 · video 0:08")."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeyEvent
-from PySide6.QtWidgets import QDialog, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class CommandPalette(QDialog):
-    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+    def __init__(self, actions: list[QAction], parent: QWidget | None = None, *,
+                 context: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Commands")
         self.setObjectName("commandPalette")
@@ -19,7 +29,12 @@ class CommandPalette(QDialog):
         self.filter.setPlaceholderText("Type a command…")
         self.list = QListWidget(self)
         self.list.setAccessibleName("Commands")
+        self.context = QLabel(context, self)
+        self.context.setObjectName("paletteContext")
+        self.context.setAccessibleName("On screen")
+        self.context.setVisible(bool(context))
         layout = QVBoxLayout(self)
+        layout.addWidget(self.context)
         layout.addWidget(self.filter)
         layout.addWidget(self.list)
         self.filter.textChanged.connect(self._refill)

@@ -1,8 +1,9 @@
 """The safeguarded media viewer: blurred grayscale by default, revealed only on purpose.
 
 Reveal ways (SAFEGUARDS.md): hold a key (hidden again on release), a lens that sharpens only
-the region under the pointer, and a stepped toggle blur -> sharp gray -> colour that re-blurs
-by itself (stopping at sharp gray where colour is not allowed). The rules are those of the
+the region under the pointer, and a stepped toggle blur -> outline -> sharp gray -> colour
+that re-blurs by itself (the outline, edges only, only where the item's category offers it;
+stopping at sharp gray where colour is not allowed). The rules are those of the
 item on screen (its harm category's display, made safer by personal settings); new rules end
 a reveal they no longer allow. Every reveal ends in `sig_exposure` with its duration and the
 `ExposureSubject` it was of (the item on screen when it began, never "whatever is open now");
@@ -44,6 +45,9 @@ class ViewerPolicy:
     warning_from_severity: int = 3
     colour_allowed: bool = True
     """False: the stepped reveal stops at sharp grayscale; colour is never shown."""
+    outline_offered: bool = False
+    """True: the stepped reveal goes through an outline rendering (edges only) before sharp
+    grayscale."""
 
 
 class MediaViewer(QWidget):
@@ -106,7 +110,8 @@ class MediaViewer(QWidget):
             self.toggle_lens()
         if self._step is not RevealStep.BLURRED and (
                 RevealMode.STEPPED not in modes
-                or (self._step is RevealStep.COLOUR and not policy.colour_allowed)):
+                or (self._step is RevealStep.COLOUR and not policy.colour_allowed)
+                or (self._step is RevealStep.OUTLINE and not policy.outline_offered)):
             self.reblur()
         elif self._reblur.isActive() and self._reblur.remainingTime() > policy.auto_reblur_s * 1000:
             self._reblur.start(int(policy.auto_reblur_s * 1000))
@@ -155,6 +160,8 @@ class MediaViewer(QWidget):
             return
         elif rendering.step is RevealStep.COLOUR and not self.policy.colour_allowed:
             return  # not for this item: its category forbids colour
+        elif rendering.step is RevealStep.OUTLINE and not self.policy.outline_offered:
+            return  # not offered for this item's category
         else:
             self._renderings[rendering.step] = rendering
         self.update()
@@ -163,7 +170,7 @@ class MediaViewer(QWidget):
         """The display rules changed: end any reveal (booked to this item) and drop the sharper
         renderings until they are made again; the blur stays up until its re-rendering."""
         self._end_reveal()
-        for step in (RevealStep.SHARP_GRAY, RevealStep.COLOUR):
+        for step in (RevealStep.OUTLINE, RevealStep.SHARP_GRAY, RevealStep.COLOUR):
             self._renderings.pop(step, None)
         self.update()
 
@@ -243,13 +250,25 @@ class MediaViewer(QWidget):
         self.update()
         return self._lens
 
+    def steps(self) -> list[RevealStep]:
+        """The stepped reveal for the item on screen, in order: blur, the outline where it is
+        offered, sharp gray, colour where it is allowed."""
+        found = [RevealStep.BLURRED]
+        if self.policy.outline_offered:
+            found.append(RevealStep.OUTLINE)
+        found.append(RevealStep.SHARP_GRAY)
+        if self.policy.colour_allowed:
+            found.append(RevealStep.COLOUR)
+        return found
+
     def step_reveal(self) -> RevealStep:
-        """Blur -> sharp gray -> colour -> blur; each step re-blurs by itself after the policy's
-        seconds. Returns the step now wanted."""
+        """Blur -> outline (if offered) -> sharp gray -> colour (if allowed) -> blur; each step
+        re-blurs by itself after the policy's seconds. Returns the step now wanted."""
         if RevealMode.STEPPED not in self.policy.reveal_modes or not self._can_reveal():
             return self._step
-        top = RevealStep.COLOUR if self.policy.colour_allowed else RevealStep.SHARP_GRAY
-        nxt = RevealStep(self._step + 1) if self._step < top else RevealStep.BLURRED
+        steps = self.steps()
+        later = [step for step in steps if step > self._step]
+        nxt = later[0] if later else RevealStep.BLURRED
         if nxt is RevealStep.BLURRED:
             self.reblur()
             return self._step
@@ -306,6 +325,8 @@ class MediaViewer(QWidget):
         step = max(RevealStep.SHARP_GRAY, self._step) if self._holding else self._step
         if step is RevealStep.COLOUR and not self.policy.colour_allowed:
             return RevealStep.SHARP_GRAY  # never painted, whatever asked for it
+        if step is RevealStep.OUTLINE and not self.policy.outline_offered:
+            return RevealStep.BLURRED
         return step
 
     # ------------------------------------------------------------------ zoom

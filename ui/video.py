@@ -1,0 +1,803 @@
+"""The safeguarded video view: every frame through the safeguard before anything is painted.
+
+A QMediaPlayer decodes the clip from memory into our own QVideoSink; no QVideoWidget or
+QGraphicsVideoItem exists, so nothing of Qt's paints a frame. Each frame the sink delivers
+goes through `ui.frames.safeguard()` for the step on screen, and `paintEvent` draws only what
+came out of it: a blurred gray picture unless a reveal asks for more. The clip opens paused,
+muted, on its blurred first frame (a "loading" card before it is decoded), never autoplays.
+
+The reveal ways and rules are those of the image viewer (`ui.views.media_viewer`): hold, the
+lens (sharp gray under the pointer), the stepped reveal blur -> outline (where offered) ->
+sharp gray -> colour (where allowed) that re-blurs by itself, the warning card for high
+severity, `hide_now()`. Unmuting the sound is a reveal too. Every reveal ends in
+`sig_exposure` with its duration, booked to the item it was of.
+
+Fail closed: an empty file, media Qt calls invalid, a player error, no frame within a few
+seconds of opening or while playing, a frame whose format the safeguard cannot read: the
+placeholder card with the reason and `sig_problem`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QElapsedTimer,
+    QIODevice,
+    QPoint,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+)
+from PySide6.QtMultimedia import (
+    QAudioOutput,
+    QMediaMetaData,
+    QMediaPlayer,
+    QVideoFrame,
+    QVideoSink,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer_app.domain import ExposureKind
+from safeguards import RevealMode
+from ui import frames
+from ui.imaging import RevealStep, placeholder
+from ui.keyframes import KeyframeStrip
+from ui.render_cache import ExposureSubject
+from ui.views.media_viewer import LENS_RADIUS, ViewerPolicy
+from ui.workers import Workers
+
+__all__ = ["RATES", "VideoView", "format_time"]
+
+RATES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+MIN_RATE, MAX_RATE = RATES[0], RATES[-1]
+SKIP_S = 5.0
+FRAME_TIMEOUT_MS = 4000
+"""No frame within this long of opening, or of the last frame while playing: fail closed."""
+DEFAULT_FRAME_MS = 1000 / 30
+
+_SUFFIX = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov",
+           "video/x-matroska": "mkv", "video/ogg": "ogv", "video/mpeg": "mpg"}
+
+
+def format_time(ms: int) -> str:
+    """m:ss (minutes unbounded), as the transport bar shows it."""
+    seconds = max(0, int(ms)) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class _Picture(QWidget):
+    """The picture area; it paints whatever its VideoView says is safe to paint."""
+
+    def __init__(self, view: VideoView) -> None:
+        super().__init__(view)
+        self._view = view
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(QSize(320, 180))
+        self.setMouseTracking(True)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        try:
+            self._view._paint_picture(painter, self)
+        finally:
+            painter.end()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._view._move_lens(event.position().toPoint())
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        self._view._move_lens(None)
+
+
+class VideoView(QWidget):
+    """Plays one clip through the frame safeguard, with the image viewer's reveal ways.
+
+    Signals:
+        sig_exposure(object, str, int): an exposure ended: its ExposureSubject, the kind
+            ("shown"/"revealed") and the duration in ms.
+        sig_step_changed(int): the painted RevealStep changed.
+        sig_problem(str): the clip fell back to the placeholder, with the reason.
+        sig_position(int, int): playback position and duration, in ms.
+    """
+
+    sig_exposure = Signal(object, str, int)
+    sig_step_changed = Signal(int)
+    sig_problem = Signal(str)
+    sig_position = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None, *, workers: Workers | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("videoView")
+        self.setAccessibleName("Safeguarded video")
+        self.setAccessibleDescription("Blurred grayscale and muted unless revealed on purpose")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._workers = workers if workers is not None else Workers(self)
+        self._policy = ViewerPolicy()
+        self.frame_timeout_ms = FRAME_TIMEOUT_MS
+        self._player: QMediaPlayer | None = None
+        self._sink: QVideoSink | None = None
+        self._audio: QAudioOutput | None = None
+        self._buffer: QBuffer | None = None
+        self._subject: ExposureSubject | None = None
+        self._label = ""
+        self._reset_state()
+        self._reveal_clock = QElapsedTimer()
+        self._reblur = QTimer(self)
+        self._reblur.setSingleShot(True)
+        self._reblur.timeout.connect(self.reblur)
+        self._watchdog = QTimer(self)
+        self._watchdog.setSingleShot(True)
+        self._watchdog.timeout.connect(self._on_watchdog)
+        self.frames_delivered = 0
+        self.frames_safeguarded = 0
+        self.frames_painted = 0
+        self.cost_log: list[float] | None = None
+        """Set to a list to collect each frame's safeguard cost in ms (for the benchmark)."""
+        self._build()
+
+    def _reset_state(self) -> None:
+        self._problem: str | None = None
+        self._placeholder: QImage | None = None
+        self._image: QImage | None = None
+        self._image_step: RevealStep | None = None
+        self._lens_image: QImage | None = None
+        self._frame_size = QSize()
+        self._serial = 0
+        self._painted_serial = -1
+        self._hidden = getattr(self, "_hidden", False)
+        self._interstitial = False
+        self._step = RevealStep.BLURRED
+        self._holding = False
+        self._lens = False
+        self._lens_pos: QPoint | None = None
+        self._audio_on = False
+        self._shown_reported = False
+        self._rate = 1.0
+        self._duration_ms = 0
+
+    def _build(self) -> None:
+        self._picture = _Picture(self)
+        self._play = QToolButton(self)
+        self._play.setText("Play")
+        self._play.setAccessibleName("Play or pause")
+        self._play.clicked.connect(self.play_pause)
+        self._slider = QSlider(Qt.Orientation.Horizontal, self)
+        self._slider.setAccessibleName("Position")
+        self._slider.setRange(0, 0)
+        self._slider.sliderMoved.connect(self._seek_to)
+        self._speed = QLabel("1x", self)
+        self._speed.setAccessibleName("Playback speed")
+        self._time = QLabel("0:00 / 0:00", self)
+        self._time.setAccessibleName("Time")
+        self._sound = QLabel("muted", self)
+        self._sound.setAccessibleName("Sound")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 0, 4, 0)
+        for widget in (self._play, self._slider, self._speed, self._time, self._sound):
+            bar.addWidget(widget, 1 if widget is self._slider else 0)
+        self.strip = KeyframeStrip(self._workers, self)
+        self.strip.sig_seek.connect(self._seek_to)
+        self.strip.sig_failed.connect(self._on_undecodable)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self._picture, 1)
+        layout.addLayout(bar)
+        layout.addWidget(self.strip)
+
+    # ------------------------------------------------------------------ rules
+
+    @property
+    def policy(self) -> ViewerPolicy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: ViewerPolicy) -> None:
+        """New rules for what is on screen: a reveal they no longer allow ends at once (booked
+        to its item), and a running re-blur countdown never outlasts the new seconds."""
+        if policy == self._policy:
+            return
+        self._policy = policy
+        modes = policy.reveal_modes
+        if self._holding and RevealMode.HOLD not in modes:
+            self.end_hold()
+        if self._lens and RevealMode.LENS not in modes:
+            self.toggle_lens()
+        if self._audio_on and not modes:
+            self._set_audio(False)
+        if self._step is not RevealStep.BLURRED and (
+                RevealMode.STEPPED not in modes
+                or (self._step is RevealStep.COLOUR and not policy.colour_allowed)
+                or (self._step is RevealStep.OUTLINE and not policy.outline_offered)):
+            self.reblur()
+        elif self._reblur.isActive() and self._reblur.remainingTime() > policy.auto_reblur_s * 1000:
+            self._reblur.start(int(policy.auto_reblur_s * 1000))
+        self._refresh()
+
+    # ------------------------------------------------------------------ content
+
+    def load(self, data: bytes, subject: ExposureSubject | None, *, content_type: str,
+             label: str = "") -> None:
+        """Open `data` paused and muted; its blurred first frame shows once decoded.
+
+        `subject` is what every exposure of this clip is booked to. High severity waits
+        behind the category warning."""
+        self.clear()
+        self._subject = subject
+        self._label = label
+        severity = int(subject.severity) if subject is not None else 0
+        self._interstitial = severity >= self._policy.warning_from_severity
+        if not data:
+            self._fail("the media file is empty")
+            return
+        if not content_type.lower().startswith("video/"):
+            self._fail(f"the media is not a video (it claims {content_type or 'no type'})")
+            return
+        self._open(data, content_type.lower())
+        self.strip.load(data)
+
+    def _open(self, data: bytes, content_type: str) -> None:
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(data))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self._sink = QVideoSink(self)
+        self._audio = QAudioOutput(self)
+        self._audio.setMuted(True)
+        player = QMediaPlayer(self)
+        player.setAudioOutput(self._audio)
+        player.setVideoSink(self._sink)
+        self._sink.videoFrameChanged.connect(self._on_frame)
+        player.mediaStatusChanged.connect(self._on_status)
+        player.errorOccurred.connect(self._on_error)
+        player.positionChanged.connect(self._on_position)
+        player.durationChanged.connect(self._on_duration)
+        player.playbackStateChanged.connect(self._on_state)
+        self._player = player
+        suffix = _SUFFIX.get(content_type, "mp4")
+        player.setSourceDevice(self._buffer, QUrl(f"clip.{suffix}"))
+        player.pause()
+        self._watchdog.start(self.frame_timeout_ms)
+
+    def clear(self, message: str = "") -> None:
+        """Stop and drop the clip (ending any reveal first, so it is booked to this item)."""
+        self._end_reveal()
+        self._watchdog.stop()
+        self._close_player()
+        self.strip.clear()
+        self._subject = None
+        self._reset_state()
+        self._label = message
+        self._update_transport()
+        self._picture.update()
+
+    def _close_player(self) -> None:
+        player, sink, audio, buffer = self._player, self._sink, self._audio, self._buffer
+        self._player = self._sink = self._audio = self._buffer = None
+        if sink is not None:
+            sink.videoFrameChanged.disconnect(self._on_frame)
+        if player is not None:
+            for signal in (player.mediaStatusChanged, player.errorOccurred,
+                           player.positionChanged, player.durationChanged,
+                           player.playbackStateChanged):
+                signal.disconnect()
+            player.stop()
+            player.setSource(QUrl())
+            player.deleteLater()
+        if audio is not None:
+            audio.setMuted(True)
+            audio.deleteLater()
+        if sink is not None:
+            sink.deleteLater()
+        if buffer is not None:
+            buffer.close()
+            buffer.deleteLater()
+
+    @property
+    def subject(self) -> ExposureSubject | None:
+        return self._subject
+
+    @property
+    def picture(self) -> QWidget:
+        """The area the frames are painted in (for grabs and layout)."""
+        return self._picture
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self._problem is not None
+
+    @property
+    def problem(self) -> str | None:
+        return self._problem
+
+    @property
+    def painted_step(self) -> RevealStep | None:
+        """What is on screen now (None when blanked, behind the warning, withheld or still
+        loading)."""
+        if (self._hidden or self._interstitial or self._problem is not None
+                or self._image is None):
+            return None
+        return self._image_step
+
+    @property
+    def interstitial(self) -> bool:
+        return self._interstitial
+
+    @property
+    def hidden(self) -> bool:
+        return self._hidden
+
+    @property
+    def muted(self) -> bool:
+        return not self._audio_on
+
+    @property
+    def player(self) -> QMediaPlayer | None:
+        return self._player
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @property
+    def position_ms(self) -> int:
+        return self._player.position() if self._player is not None else 0
+
+    @property
+    def duration_ms(self) -> int:
+        return self._duration_ms
+
+    @property
+    def has_frame(self) -> bool:
+        return self._image is not None
+
+    # ------------------------------------------------------------------ fail closed
+
+    def _fail(self, reason: str) -> None:
+        """Withhold the clip: end any reveal, stop decoding, show the placeholder card."""
+        if self._problem is not None:
+            return
+        self._end_reveal()
+        self._watchdog.stop()
+        self._close_player()
+        self._problem = reason
+        self._image = self._lens_image = None
+        self._interstitial = False
+        self._placeholder = placeholder(self._picture.size(), reason)
+        self.strip.fail("No keyframes: the clip was withheld.")
+        self._update_transport()
+        self._picture.repaint()
+        self.sig_problem.emit(reason)
+
+    def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status is QMediaPlayer.MediaStatus.InvalidMedia:
+            self._fail("the file is not a video the player can decode safely")
+        elif status is QMediaPlayer.MediaStatus.LoadedMedia and self._player is not None:
+            if not self._player.hasVideo():
+                self._fail("the file holds no video stream")
+        elif status is QMediaPlayer.MediaStatus.EndOfMedia:
+            self._watchdog.stop()
+
+    def _on_error(self, error: QMediaPlayer.Error, message: str) -> None:
+        if error is not QMediaPlayer.Error.NoError:
+            self._fail(f"the player failed ({message or error.name})")
+
+    def _on_undecodable(self, reason: str) -> None:
+        """The keyframe decode found no decodable frame: whatever the player would make of
+        the clip (damaged streams get concealed, not refused) is withheld too."""
+        if self._player is not None:
+            self._fail(reason)
+
+    def _on_watchdog(self) -> None:
+        if self._image is None:
+            self._fail("no frame could be decoded from the clip")
+        else:
+            self._fail("the clip's frames stopped arriving (the stream may be damaged)")
+
+    # ------------------------------------------------------------------ frames
+
+    def _on_frame(self, frame: QVideoFrame) -> None:
+        if self._player is None or self._problem is not None:
+            return
+        if not frame.isValid():
+            return  # the sink's empty frame at the end or on stop: keep the last safe one
+        self.frames_delivered += 1
+        if not frames.is_supported(frame):
+            self._fail(f"the video's frames are in a format the safeguard cannot read "
+                       f"({frame.pixelFormat().name})")
+            return
+        if self._hidden:
+            return
+        if not self._render(frame):
+            if self._image is None:
+                self._fail("a frame of the clip could not be safeguarded")
+            return
+        self.frames_safeguarded += 1
+        if self._player.playbackState() is QMediaPlayer.PlaybackState.PlayingState:
+            self._watchdog.start(self.frame_timeout_ms)
+        else:
+            self._watchdog.stop()
+        self._report_shown()
+        self._picture.update()
+
+    def _display_size(self) -> QSize:
+        size = self._picture.size()
+        return QSize(max(16, size.width()), max(16, size.height()))
+
+    def _render(self, frame: QVideoFrame) -> bool:
+        """Safeguard `frame` for the step on screen (and the lens); False if it could not be.
+        On failure nothing sharper than what is now wanted stays up."""
+        clock = QElapsedTimer()
+        clock.start()
+        wanted = self._wanted_step()
+        display = self._display_size()
+        blur = self._policy.blur_width
+        colour = self._policy.colour_allowed
+        image = frames.safeguard(frame, wanted, display, blur_width=blur, colour_allowed=colour)
+        lens = None
+        if image is not None and self._lens:
+            lens = frames.safeguard(frame, RevealStep.SHARP_GRAY, display, blur_width=blur,
+                                    colour_allowed=False)
+        if image is None:
+            if self._image_step is not None and self._image_step > wanted:
+                self._image = self._lens_image = None
+                self._image_step = None
+            return False
+        if image.format() is QImage.Format.Format_Grayscale8:
+            image = image.convertToFormat(QImage.Format.Format_RGB32)  # the painter's fast path
+        self._image, self._image_step, self._lens_image = image, wanted, lens
+        self._frame_size = QSize(frame.width(), frame.height())
+        self._serial += 1
+        if self.cost_log is not None:
+            self.cost_log.append(clock.nsecsElapsed() / 1e6)
+        return True
+
+    def _refresh(self) -> None:
+        """Re-safeguard the frame on screen for a changed step (paused clips get no new
+        frame); anything sharper than now wanted is dropped even if that fails."""
+        if self._sink is not None and self._problem is None and not self._hidden:
+            frame = self._sink.videoFrame()
+            if frame.isValid():
+                self._render(frame)
+            elif self._image_step is not None and self._image_step > self._wanted_step():
+                self._image = self._lens_image = None
+                self._image_step = None
+        self._picture.update()
+
+    # ------------------------------------------------------------------ safety
+
+    def hide_now(self) -> None:
+        """Blank the content (and mute) at once; it stays blank until `unhide()`."""
+        self._end_reveal()
+        self._hidden = True
+        self._image = self._lens_image = None
+        self._image_step = None
+        if self._player is not None:
+            self._player.pause()
+        self._picture.repaint()
+
+    def unhide(self) -> None:
+        self._hidden = False
+        self._refresh()
+        self._report_shown()
+
+    def acknowledge_warning(self) -> None:
+        """The reviewer read the category warning and chose to see the blurred preview."""
+        if self._interstitial:
+            self._interstitial = False
+            self._report_shown()
+            self._picture.update()
+
+    # ------------------------------------------------------------------ reveal
+
+    def _can_reveal(self) -> bool:
+        return (not self._hidden and not self._interstitial and self._problem is None
+                and self._image is not None)
+
+    def begin_hold(self) -> None:
+        if (RevealMode.HOLD in self._policy.reveal_modes and self._can_reveal()
+                and not self._holding):
+            self._holding = True
+            self._start_reveal()
+
+    def end_hold(self) -> None:
+        if self._holding:
+            self._holding = False
+            self._end_reveal()
+
+    def toggle_lens(self) -> bool:
+        """Switch the lens on or off; returns whether it is on."""
+        if self._lens:
+            self._lens = False
+            self._end_reveal()
+        elif RevealMode.LENS in self._policy.reveal_modes and self._can_reveal():
+            self._lens = True
+            self._start_reveal()
+        self._picture.update()
+        return self._lens
+
+    def _step_order(self) -> list[RevealStep]:
+        order = [RevealStep.BLURRED]
+        if self._policy.outline_offered:
+            order.append(RevealStep.OUTLINE)
+        order.append(RevealStep.SHARP_GRAY)
+        if self._policy.colour_allowed:
+            order.append(RevealStep.COLOUR)
+        return order
+
+    def step_reveal(self) -> RevealStep:
+        """Blur -> outline (where offered) -> sharp gray -> colour (where allowed) -> blur;
+        each step re-blurs by itself after the policy's seconds. Returns the step now wanted."""
+        if RevealMode.STEPPED not in self._policy.reveal_modes or not self._can_reveal():
+            return self._step
+        order = self._step_order()
+        index = order.index(self._step) if self._step in order else 0
+        nxt = order[(index + 1) % len(order)]
+        if nxt is RevealStep.BLURRED:
+            self.reblur()
+            return self._step
+        if self._step is RevealStep.BLURRED:
+            self._start_reveal()
+        self._step = nxt
+        self._reblur.start(int(self._policy.auto_reblur_s * 1000))
+        self._refresh()
+        self.sig_step_changed.emit(int(self.painted_step or 0))
+        return nxt
+
+    def reblur(self) -> None:
+        """Back to the blurred step, and muted (the auto re-blur and the stepped toggle end
+        here)."""
+        self._reblur.stop()
+        if self._audio_on:
+            self._set_audio(False)
+        if self._step is not RevealStep.BLURRED:
+            self._step = RevealStep.BLURRED
+            self._refresh()
+            if not self._holding and not self._lens:
+                self._finish_reveal_clock()
+            self.sig_step_changed.emit(int(RevealStep.BLURRED))
+
+    def toggle_audio(self) -> bool:
+        """Unmute (a reveal: only where the policy allows reveals) or mute again; returns
+        whether the sound is on."""
+        if self._audio_on:
+            self._set_audio(False)
+        elif self._policy.reveal_modes and self._can_reveal() and self._audio is not None:
+            self._set_audio(True)
+        return self._audio_on
+
+    def _set_audio(self, on: bool) -> None:
+        self._audio_on = on
+        if self._audio is not None:
+            self._audio.setMuted(not on)
+        if on:
+            if not self._reveal_clock.isValid():
+                self._reveal_clock.start()
+        elif not self._holding and not self._lens and self._step is RevealStep.BLURRED:
+            self._finish_reveal_clock()
+        self._sound.setText("sound on" if on else "muted")
+
+    def _start_reveal(self) -> None:
+        if not self._reveal_clock.isValid():
+            self._reveal_clock.start()
+        self._refresh()
+
+    def _end_reveal(self) -> None:
+        self._holding = False
+        self._lens = False
+        self._reblur.stop()
+        self._step = RevealStep.BLURRED
+        self._audio_on = False
+        if self._audio is not None:
+            self._audio.setMuted(True)
+        self._sound.setText("muted")
+        self._finish_reveal_clock()
+        self._refresh()
+
+    def _finish_reveal_clock(self) -> None:
+        if self._reveal_clock.isValid():
+            elapsed = int(self._reveal_clock.elapsed())
+            self._reveal_clock.invalidate()
+            if self._subject is not None:
+                self.sig_exposure.emit(self._subject, str(ExposureKind.REVEALED), elapsed)
+
+    def _report_shown(self) -> None:
+        if (not self._shown_reported and not self._interstitial and not self._hidden
+                and self._problem is None and self._subject is not None
+                and self._image is not None):
+            self._shown_reported = True
+            self.sig_exposure.emit(self._subject, str(ExposureKind.SHOWN), 0)
+
+    def _wanted_step(self) -> RevealStep:
+        step = max(RevealStep.SHARP_GRAY, self._step) if self._holding else self._step
+        if step is RevealStep.COLOUR and not self._policy.colour_allowed:
+            return RevealStep.SHARP_GRAY
+        if step is RevealStep.OUTLINE and not self._policy.outline_offered:
+            return RevealStep.BLURRED
+        return step
+
+    # ------------------------------------------------------------------ playback
+
+    def play_pause(self) -> None:
+        """Play, or pause; nothing plays behind the warning card, when hidden or withheld."""
+        player = self._player
+        if player is None or self._problem is not None:
+            return
+        if player.playbackState() is QMediaPlayer.PlaybackState.PlayingState:
+            player.pause()
+        elif not self._hidden and not self._interstitial:
+            if player.mediaStatus() is QMediaPlayer.MediaStatus.EndOfMedia:
+                player.setPosition(0)
+            player.play()
+            self._watchdog.start(self.frame_timeout_ms)
+
+    def pause(self) -> None:
+        if self._player is not None:
+            self._player.pause()
+
+    def skip(self, seconds: float) -> None:
+        if self._player is None:
+            return
+        target = self._player.position() + int(seconds * 1000)
+        self._seek_to(max(0, min(target, max(0, self._duration_ms - 1))))
+
+    def _frame_ms(self) -> float:
+        if self._player is not None:
+            rate = self._player.metaData().value(QMediaMetaData.Key.VideoFrameRate)
+            try:
+                if rate and float(rate) > 0:
+                    return 1000.0 / float(rate)
+            except (TypeError, ValueError):
+                pass
+        return DEFAULT_FRAME_MS
+
+    def step_frame(self, direction: int = 1) -> None:
+        """One frame on (or back), pausing first."""
+        if self._player is None or self._problem is not None:
+            return
+        self._player.pause()
+        delta = self._frame_ms() * (1 if direction >= 0 else -1)
+        target = int(round(self._player.position() + delta))
+        self._seek_to(max(0, min(target, max(0, self._duration_ms - 1))))
+
+    def set_rate(self, rate: float) -> float:
+        """Playback speed, clamped to 0.5..4; returns the speed set."""
+        self._rate = max(MIN_RATE, min(MAX_RATE, float(rate)))
+        if self._player is not None:
+            self._player.setPlaybackRate(self._rate)
+        self._update_transport()
+        return self._rate
+
+    def faster(self) -> float:
+        return self.set_rate(next((r for r in RATES if r > self._rate), MAX_RATE))
+
+    def slower(self) -> float:
+        return self.set_rate(next((r for r in reversed(RATES) if r < self._rate), MIN_RATE))
+
+    def _seek_to(self, ms: int) -> None:
+        if self._player is not None and self._problem is None:
+            self._player.setPosition(int(ms))
+
+    def _on_position(self, ms: int) -> None:
+        self._update_transport()
+        self.sig_position.emit(int(ms), self._duration_ms)
+
+    def _on_duration(self, ms: int) -> None:
+        self._duration_ms = int(ms)
+        self._slider.setRange(0, max(0, self._duration_ms))
+        self._update_transport()
+
+    def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
+        playing = state is QMediaPlayer.PlaybackState.PlayingState
+        self._play.setText("Pause" if playing else "Play")
+        if not playing:
+            self._watchdog.stop()
+
+    def _update_transport(self) -> None:
+        position = self.position_ms
+        self._time.setText(f"{format_time(position)} / {format_time(self._duration_ms)}")
+        self._speed.setText(f"{self._rate:g}x")
+        if not self._slider.isSliderDown():
+            self._slider.setValue(position)
+
+    # ------------------------------------------------------------------ events
+
+    def _move_lens(self, pos: QPoint | None) -> None:
+        self._lens_pos = pos
+        if self._lens:
+            self._picture.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        key = event.key()
+        actions = {
+            Qt.Key.Key_P: self.play_pause,
+            Qt.Key.Key_Left: lambda: self.skip(-SKIP_S),
+            Qt.Key.Key_Right: lambda: self.skip(SKIP_S),
+            Qt.Key.Key_Comma: lambda: self.step_frame(-1),
+            Qt.Key.Key_Period: lambda: self.step_frame(1),
+            Qt.Key.Key_Less: self.slower,
+            Qt.Key.Key_Greater: self.faster,
+            Qt.Key.Key_M: self.toggle_audio,
+        }
+        action = actions.get(Qt.Key(key))
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        action()
+        event.accept()
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        self._end_reveal()
+        if self._player is not None:
+            self._player.pause()
+
+    def _paint_picture(self, painter: QPainter, widget: QWidget) -> None:
+        painter.fillRect(widget.rect(), widget.palette().window())
+        if self._hidden:
+            self._paint_message(painter, widget,
+                                "Content hidden.\nPress H to show the blurred view.")
+            return
+        if self._problem is not None and self._placeholder is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(self._fit(widget, self._placeholder.size()), self._placeholder)
+            return
+        if self._interstitial:
+            self._paint_message(painter, widget, self._label + "\n\nThe video stays blurred, "
+                                "grayscale and muted.\nPress Enter to show the blurred preview.")
+            return
+        image = self._image
+        if image is None:
+            self._paint_message(painter, widget, self._label or
+                                ("Loading video..." if self._player is not None else "No media"))
+            return
+        target = self._fit(widget, self._frame_size if self._frame_size.isValid()
+                           else image.size())
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(target, image)
+        if self._lens and self._lens_pos is not None and self._lens_image is not None:
+            path = QPainterPath()
+            path.addEllipse(QPointF(self._lens_pos), LENS_RADIUS, LENS_RADIUS)
+            painter.setClipPath(path)
+            painter.drawImage(target, self._lens_image)
+        if self._painted_serial != self._serial:
+            self._painted_serial = self._serial
+            self.frames_painted += 1
+
+    @staticmethod
+    def _fit(widget: QWidget, size: QSize) -> QRectF:
+        fitted = size.scaled(widget.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        return QRectF((widget.width() - fitted.width()) / 2,
+                      (widget.height() - fitted.height()) / 2, fitted.width(), fitted.height())
+
+    @staticmethod
+    def _paint_message(painter: QPainter, widget: QWidget, text: str) -> None:
+        painter.setPen(QColor(widget.palette().windowText().color()))
+        font = QFont(widget.font())
+        font.setPointSize(font.pointSize() + 2)
+        painter.setFont(font)
+        painter.drawText(widget.rect().adjusted(24, 24, -24, -24),
+                         int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)

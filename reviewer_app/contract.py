@@ -393,3 +393,218 @@ class EscalationMetrics(Envelope):
     bucket: str
     by: str
     points: list[MetricPoint]
+
+
+# --- team queues, routing and SLA
+# (imports here, so this block stays one append at the end of the file)
+from typing import Annotated  # noqa: E402
+
+from reviewer_app.domain import HarmCategory, PolicyArea, Source  # noqa: E402
+
+QueueName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")]
+"""A queue's name: lower-case letters, digits, `_` and `-` (as a team's name)."""
+
+
+class RoutingRule(Envelope):
+    """Sends a new case to `queue` when every condition it names matches (a rule naming none
+    matches every case). Rules are tried in order; the first match wins."""
+
+    queue: QueueName
+    source: Source | None = None
+    policy_area: PolicyArea | None = None
+    harm_category: HarmCategory | None = None
+
+
+class RoutingTable(Envelope):
+    """`GET /v1/routing`: where new cases go. An explicit route given at ingest wins over
+    the rules; a case no rule matches goes to `default_queue`. Version 0: the built-in
+    defaults, never changed by an admin."""
+
+    rules: list[RoutingRule]
+    default_queue: QueueName
+    version: int = Field(ge=0)
+    updated_by: str = ""
+    updated_at: AwareDatetime | None = None
+    reason: str = ""
+
+
+class RoutingUpdate(Envelope):
+    """Body of `PUT /v1/routing` (admin): the whole new table and why (audited). Cases
+    already queued stay where they are."""
+
+    rules: list[RoutingRule] = Field(max_length=200)
+    default_queue: QueueName = "general"
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class TeamQueues(Envelope):
+    """`GET /v1/teams/{team}/queues`: the queues a team's specialists lease from. Not
+    `configured`: the defaults, which are the team's own queue for an escalation team
+    (domain.EscalationTeam) and otherwise every queue but the escalation teams'
+    (`queues` null, `excluded` those)."""
+
+    team: str
+    configured: bool
+    queues: list[str] | None
+    excluded: list[str] = Field(default_factory=list)
+    updated_by: str = ""
+    updated_at: AwareDatetime | None = None
+
+
+class TeamQueuesUpdate(Envelope):
+    """Body of `PUT /v1/teams/{team}/queues` (admin): exactly the queues the team works from
+    now on, and why (audited)."""
+
+    queues: list[QueueName] = Field(min_length=1, max_length=50)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class Handoff(Envelope):
+    """An escalation that moved a case to another team's queue."""
+
+    at: AwareDatetime
+    from_queue: str
+    to_queue: str
+    to_team: str
+    by: str
+    reason: str
+    priority: int
+
+
+class SlaConfig(Envelope):
+    """How long a case may wait, from its receipt: `hours_by_source` (or `default_hours`),
+    times `urgent_factor` at priority `urgent_from_priority` or above; a statutory deadline
+    given at ingest is kept when it is earlier. Cases due within `warning_minutes` are
+    warned about."""
+
+    hours_by_source: dict[Source, float] = Field(default_factory=dict)
+    default_hours: float = Field(default=48.0, gt=0, le=24 * 365)
+    urgent_from_priority: int = Field(default=90, ge=0, le=100)
+    urgent_factor: float = Field(default=0.5, gt=0, le=1)
+    warning_minutes: int = Field(default=240, ge=0, le=7 * 24 * 60)
+
+
+class SlaSettings(Envelope):
+    """`GET /v1/sla/config`: the SLA targets in force. Version 0: the built-in defaults."""
+
+    config: SlaConfig
+    version: int = Field(ge=0)
+    updated_by: str = ""
+    updated_at: AwareDatetime | None = None
+    reason: str = ""
+
+
+class SlaUpdate(Envelope):
+    """Body of `PUT /v1/sla/config` (admin). New targets apply to cases ingested from now
+    on; cases already queued keep their due time."""
+
+    config: SlaConfig
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class SlaCase(Envelope):
+    """A case near or past its due time: operational facts only, no content."""
+
+    id: Identifier
+    queue: str
+    source: Source
+    priority: int
+    status: str
+    sla_due_at: AwareDatetime
+    minutes_left: int = Field(description="negative once breached")
+    breached: bool
+
+
+class SlaQueue(Envelope):
+    queue: str
+    warning: list[SlaCase] = Field(description="undecided, due within the warning window")
+    breached: list[SlaCase] = Field(description="undecided, past their due time")
+    breaches_recorded: int = Field(
+        ge=0, description="cases of this queue ever recorded as breached (decided or not)")
+
+
+class SlaReport(Envelope):
+    """`GET /v1/sla` (wellness lead: their team's queues; admin: every queue)."""
+
+    generated_at: AwareDatetime
+    warning_minutes: int
+    queues: list[SlaQueue]
+    breaches_recorded: int = Field(ge=0)
+
+
+# --- near-duplicate matching (PDQ)
+# (imports here, so this block stays one append at the end of the file)
+from reviewer_app.domain import Action  # noqa: E402
+
+PdqHex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$",
+                              description="a 256-bit PDQ hash as 64 hex digits")]
+BankName = Annotated[str, Field(min_length=1, max_length=64,
+                                pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+class HashBankCreate(Envelope):
+    """Body of `POST /v1/hash-banks` (admin). The same name and description again is
+    answered with the bank (200); another description under a used name is a conflict."""
+
+    name: BankName
+    description: str = Field(default="", max_length=2_000)
+
+
+class HashBank(Envelope):
+    name: str
+    description: str
+    entries: int = Field(ge=0)
+    created_by: str
+    created_at: AwareDatetime
+
+
+class HashBankList(Envelope):
+    banks: list[HashBank]
+
+
+class HashBankEntries(Envelope):
+    """Body of `POST /v1/hash-banks/{name}/entries` (admin): hashes to add; those already
+    in the bank are skipped, so a repeated load changes nothing."""
+
+    hashes: list[PdqHex] = Field(min_length=1, max_length=10_000)
+
+
+class HashBankEntriesAdded(Envelope):
+    bank: str
+    added: int = Field(ge=0)
+    already_present: int = Field(ge=0)
+    cases_flagged: int = Field(
+        ge=0, description="cases already ingested that the new entries matched (now flagged)")
+
+
+class MatchedDecision(Envelope):
+    """The decision in force on a matched case: what a reviewer may apply without revealing."""
+
+    action: Action
+    policy_refs: list[str]
+    decided_at: AwareDatetime
+
+
+class NearDuplicate(Envelope):
+    case_id: str
+    distance: int = Field(ge=0, le=256, description="nearest PDQ distance between their media")
+    status: str
+    decision: MatchedDecision | None = None
+
+
+class BankMatch(Envelope):
+    bank: str
+    media_id: str
+    distance: int = Field(ge=0, le=256)
+
+
+class CaseMatches(Envelope):
+    """`GET /v1/cases/{id}/matches`: the other cases of its near-duplicate group (decided ones
+    first, with their decisions) and its hash-bank matches. Ids and decisions only, never
+    media."""
+
+    case_id: str
+    near_dup_group: str | None
+    bank_match: str | None = Field(description="the bank the case was flagged with")
+    near_duplicates: list[NearDuplicate]
+    bank_matches: list[BankMatch]

@@ -209,10 +209,11 @@ class Reporter(Model):
 
 
 class HistoryEntry(Model):
-    """An earlier decision or note on the case, oldest first."""
+    """An earlier decision, note or hand-off (an escalation that moved the case to another
+    team's queue) on the case, oldest first."""
 
     at: AwareDatetime
-    kind: str = Field(pattern=r"^(decision|note)$")
+    kind: str = Field(pattern=r"^(decision|note|handoff)$")
     actor: str = Field(max_length=100)
     action: Action | None = None
     body: str = Field(default="", max_length=10_000)
@@ -257,6 +258,8 @@ class Decision(Model):
     )
     reason: str = Field(default="", max_length=4_000)
     escalate_to: EscalationTeam | None = None
+    priority: int | None = Field(default=None, ge=0, le=100)
+    """escalate only: the case's priority in the receiving team's queue (None: its own)."""
     reply_template: str | None = Field(default=None, max_length=100)
     decided_at: AwareDatetime
     handle_ms: int = Field(ge=0, le=7 * 24 * 3600 * 1000)
@@ -267,6 +270,8 @@ class Decision(Model):
             raise ValueError("an escalation names the team it goes to (escalate_to)")
         if self.action is not Action.ESCALATE and self.escalate_to is not None:
             raise ValueError("escalate_to is only for the escalate action")
+        if self.action is not Action.ESCALATE and self.priority is not None:
+            raise ValueError("priority is only for the escalate action")
         return self
 
 

@@ -23,6 +23,7 @@ from reviewer_app.service import (
     exposure,
     housekeeping,
     leases,
+    matching,
     media,
     metrics,
     overrides,
@@ -79,6 +80,6 @@ def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
-                   overrides, audit_api, metrics):
+                   overrides, audit_api, metrics, matching):
         api.include_router(module.router)
     return api

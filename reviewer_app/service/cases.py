@@ -1,4 +1,5 @@
-"""Reading cases: the whole case, context first, with its media refs and history.
+"""Reading cases: the whole case, context first, with its media refs and history (every
+decision, note and hand-off between teams' queues, oldest first).
 
 Specialists read the cases they hold (or held) a lease on; admins read any, and each of their
 reads of content or media is audited; wellness leads read none (auth.ContentReader).
@@ -56,15 +57,17 @@ def summary_of(row: CaseRow | Row[*tuple[Any, ...]]) -> CaseSummary:
 
 def may_read(session: Session, user: CurrentUser, row: CaseRow) -> bool:
     """An admin reads any case (`audit_content_read`); a specialist, the cases leased to them
-    or decided by them; nobody else."""
+    or decided by them (an escalation included, after the case moved to another team's
+    queue); nobody else."""
     if user.role is Role.ADMIN:
         return True
     if user.role is not Role.SPECIALIST:
         return False
     if row.leased_by == user.id:
         return True
-    decided_by = session.scalar(select(DecisionRow.user_id).where(DecisionRow.case_id == row.id))
-    return decided_by == user.id
+    decided = session.scalar(select(DecisionRow.id).where(
+        DecisionRow.case_id == row.id, DecisionRow.user_id == user.id).limit(1))
+    return decided is not None
 
 
 def audit_content_read(
@@ -102,7 +105,8 @@ def case_of(session: Session, row: CaseRow) -> Case:
         subject_text=row.subject_text,
         media=[
             MediaRef(id=m.id, kind=MediaKind(m.kind), content_type=m.content_type, size=m.size,
-                     sha256=m.sha256, width=m.width, height=m.height)
+                     sha256=m.sha256, width=m.width, height=m.height,
+                     duration_ms=m.duration_ms)
             for m in media
         ],
         history=[

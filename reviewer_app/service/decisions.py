@@ -2,6 +2,12 @@
 
 `apply_decision` and `apply_note` are shared by the single endpoints (with Idempotency-Key)
 and the batch `/v1/sync`, so both paths decide the same way.
+
+An escalation (action escalate, `escalate_to` a team) is a hand-off, not an end: the case
+moves to that team's queue (routing.ESCALATION_QUEUES) with the decision's reason and a
+priority (the decision's, else the case's), back to `queued` for that team, and the case
+history records the hand-off. The receiving team decides it again, so a case can carry
+several decisions; only a non-escalating one marks it decided.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
-from sqlalchemy import bindparam, insert, select, type_coerce, update
+from sqlalchemy import Connection, bindparam, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reviewer_app.contract import IDEMPOTENCY_HEADER, DecisionAccepted, NoteAccepted, NoteBody
 from reviewer_app.domain import (
     POLICY_CODES,
+    Action,
     CaseStatus,
     Decision,
     HarmCategory,
@@ -30,7 +37,7 @@ from reviewer_app.domain import (
     Severity,
     SyncStatus,
 )
-from reviewer_app.service import audit, holdings, idempotency, safeguard_state
+from reviewer_app.service import audit, holdings, idempotency, routing, safeguard_state, sla
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.cases import may_read
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
@@ -44,6 +51,7 @@ from reviewer_app.service.models import (
     UTCDateTime,
     table,
 )
+from reviewer_app.service.models_queues import HandoffRow
 from reviewer_app.service.openapi import KEYED_BY_CLIENT_ID, model_reply, problems
 from reviewer_app.service.problems import ProblemError, problem_response
 from reviewer_app.service.safeguard_state import Safeguards
@@ -62,6 +70,7 @@ _FIND_DECISION = (select(DecisionRow.user_id, DecisionRow.body_hash)
                   .where(DecisionRow.client_id == bindparam("client_id")))
 _CASE_AND_LEASE_HOLDER = (
     select(CaseRow.status, CaseRow.lease_id, CaseRow.harm_category, CaseRow.severity,
+           CaseRow.queue, CaseRow.priority, CaseRow.sla_due_at,
            select(LeaseRow.user_id).where(LeaseRow.id == bindparam("lease_id"))
            .scalar_subquery().label("lease_holder"),
            type_coerce(select(LeaseCaseRow.held_from)
@@ -75,6 +84,38 @@ _INSERT_DECISION = insert(table(DecisionRow))
 _MARK_DECIDED = (update(_CASES).where(_CASES.c.id == bindparam("case_id"))
                  .values(status=CaseStatus.DECIDED.value, lease_expires_at=None))
 _INSERT_HISTORY = insert(table(HistoryRow))
+_HAND_OFF = (update(_CASES).where(_CASES.c.id == bindparam("case_id"))
+             .values(status=CaseStatus.QUEUED.value, queue=bindparam("to_queue"),
+                     priority=bindparam("to_priority"), lease_id=None, leased_by=None,
+                     lease_expires_at=None))
+_INSERT_HANDOFF = insert(table(HandoffRow))
+
+
+def _hand_off(conn: Connection, d: Decision, user: CurrentUser, from_queue: str,
+              case_priority: int, at: datetime) -> dict[str, object]:
+    """Moves an escalated case to its team's queue, queued again, and records the hand-off
+    (its own row and a `handoff` entry of the case history); returns it for the audit."""
+    assert d.escalate_to is not None
+    to_queue = routing.ESCALATION_QUEUES[d.escalate_to]
+    priority = getattr(d, "priority", None)
+    priority = case_priority if priority is None else int(priority)
+    conn.execute(_HAND_OFF, {"case_id": d.case_id, "to_queue": to_queue,
+                             "to_priority": priority})
+    conn.execute(_INSERT_HANDOFF, {
+        "case_id": d.case_id, "at": at, "from_queue": from_queue, "to_queue": to_queue,
+        "to_team": d.escalate_to.value, "by_user": user.username, "reason": d.reason,
+        "priority": priority, "decision_client_id": str(d.client_id)})
+    conn.execute(_INSERT_HISTORY, {
+        "case_id": d.case_id, "at": at, "kind": "handoff", "actor": user.username,
+        "action": Action.ESCALATE.value,
+        "body": handoff_text(from_queue, to_queue, priority, d.reason)})
+    return {"from_queue": from_queue, "to_queue": to_queue, "priority": priority}
+
+
+def handoff_text(from_queue: str, to_queue: str, priority: int, reason: str) -> str:
+    """A hand-off as the case history shows it."""
+    text = f"Handed off from {from_queue} to {to_queue} (priority {priority})"
+    return f"{text}: {reason}" if reason else text
 
 
 def _hold_back(sg: Safeguards, category: str, severity: int, made_at: datetime) -> None:
@@ -130,15 +171,20 @@ def apply_decision(
         "reply_template": d.reply_template, "decided_at": decided_at, "received_at": now,
         "handle_ms": d.handle_ms, "body_hash": body_hash,
     })
-    conn.execute(_MARK_DECIDED, {"case_id": d.case_id})
     holdings.end_case(s, d.lease_id, d.case_id, now)
     conn.execute(_INSERT_HISTORY, {
         "case_id": d.case_id, "at": decided_at, "kind": "decision", "actor": user.username,
         "action": d.action.value, "body": d.reason})
+    handoff: dict[str, object] = {}
+    if d.action is Action.ESCALATE:
+        handoff = _hand_off(conn, d, user, case.queue, case.priority, decided_at)
+    else:
+        conn.execute(_MARK_DECIDED, {"case_id": d.case_id})
+        sla.record_late_decision(s, d.case_id, case.queue, case.sla_due_at, now)
     audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
                  subject_id=d.case_id, client=client,
                  detail={"client_id": client_id, "action": d.action.value,
-                         "lease_id": d.lease_id, "escalate_to": d.escalate_to})
+                         "lease_id": d.lease_id, "escalate_to": d.escalate_to, **handoff})
     return SyncStatus.APPLIED
 
 

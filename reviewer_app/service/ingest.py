@@ -26,6 +26,7 @@ from reviewer_app.domain import (
     Severity,
     Source,
 )
+from reviewer_app.service import matching, routing, sla
 from reviewer_app.service.models import CaseRow, HistoryRow, MediaRow
 from reviewer_app.service.probe import probe
 from reviewer_app.service.sniff import checked_type
@@ -56,8 +57,11 @@ class NewCase:
     severity: Severity
     priority: int
     received_at: datetime
-    sla_due_at: datetime
     reporter_type: ReporterType
+    sla_due_at: datetime | None = None
+    """None: from the service's SLA configuration (`sla.due_at_for`)."""
+    statutory_deadline: datetime | None = None
+    """A regulator's or a court's own deadline, when the request gives one."""
     reporter_statement: str = ""
     reporter_organisation: str | None = None
     reporter_reference: str | None = None
@@ -65,7 +69,8 @@ class NewCase:
     legal_basis: str | None = None
     rights_holder: str | None = None
     subject_text: str = ""
-    queue: str = "default"
+    queue: str | None = None
+    """None: the routing rules decide (`routing.route_for`); a name: an explicit route."""
     media: list[NewMedia] = field(default_factory=list)
     history: list[NewHistory] = field(default_factory=list)
     id: str | None = None
@@ -107,16 +112,24 @@ def check_media(media: NewMedia) -> CheckedMedia:
 
 
 def add_case_rows(session: Session, case: NewCase, store: MediaStore,
-                  checked: list[CheckedMedia] | None = None) -> str:
+                  checked: list[CheckedMedia] | None = None, *,
+                  near_dup_threshold: int = matching.DEFAULT_THRESHOLD) -> str:
     """Inserts one case with its media (bytes into `store`) and history; returns its id.
-    `checked`: the case's media already through `check_media` (a seed reusing a template)."""
+    `checked`: the case's media already through `check_media` (a seed reusing a template).
+    Its pictures and video keyframes are hashed (PDQ) in the same transaction: the case joins
+    the near-duplicate group of earlier cases within `near_dup_threshold` bits, and is flagged
+    when a hash bank holds one of them."""
     items = checked if checked is not None else [check_media(m) for m in case.media]
     case_id = case.id or "C" + secrets.token_hex(10)
+    queue = routing.route_for(session, source=case.source, policy_area=case.policy_area,
+                              harm_category=case.harm_category, route=case.queue)
+    due = case.sla_due_at or sla.due_at_for(session, case.source, case.priority,
+                                            case.received_at, case.statutory_deadline)
     session.add(CaseRow(
-        id=case_id, queue=case.queue, source=case.source.value,
+        id=case_id, queue=queue, source=case.source.value,
         policy_area=case.policy_area.value, harm_category=case.harm_category.value,
         severity=int(case.severity), priority=case.priority, received_at=case.received_at,
-        sla_due_at=case.sla_due_at, jurisdiction=case.jurisdiction,
+        sla_due_at=due, jurisdiction=case.jurisdiction,
         legal_basis=case.legal_basis, rights_holder=case.rights_holder,
         reporter_type=case.reporter_type.value,
         reporter_organisation=case.reporter_organisation,
@@ -125,14 +138,18 @@ def add_case_rows(session: Session, case: NewCase, store: MediaStore,
         status="queued",
     ))
     session.flush()
+    ingested: list[matching.IngestedMedia] = []
     for position, item in enumerate(items):
+        media_id = "M" + secrets.token_hex(10)
         session.add(MediaRow(
-            id="M" + secrets.token_hex(10), case_id=case_id, position=position,
+            id=media_id, case_id=case_id, position=position,
             kind=item.kind.value, content_type=item.content_type, size=len(item.data),
             sha256=item.sha256, width=item.width, height=item.height,
             duration_ms=item.duration_ms, storage_key=store.put(item.data), data=None,
         ))
+        ingested.append(matching.IngestedMedia(media_id, item.kind, item.data, item.sha256))
     for h in case.history:
         session.add(HistoryRow(case_id=case_id, at=h.at, kind=h.kind, actor=h.actor,
                                action=h.action.value if h.action else None, body=h.body))
+    matching.on_case_ingested(session, case_id, ingested, threshold=near_dup_threshold)
     return case_id

@@ -1,8 +1,10 @@
 """The leased queue: who reviews which case, until when.
 
-A lease hands out the most urgent queued cases (priority, then SLA due time). On PostgreSQL
-the candidate rows are taken with SELECT ... FOR UPDATE SKIP LOCKED, so instances sharing the
-database never hand out the same case; on SQLite the write transaction holds the file lock.
+A lease hands out the most urgent queued cases of the queues the reviewer's team works
+(routing.team_work; a `queue` the team does not work is refused with 403), by priority, then
+SLA due time. On PostgreSQL the candidate rows are taken with SELECT ... FOR UPDATE SKIP
+LOCKED, so instances sharing the database never hand out the same case; on SQLite the write
+transaction holds the file lock.
 
 Dose-aware assignment (the team policy's `assignment.dose_aware`) spreads severe cases (of
 severity `assignment.severe_from_severity` or more) across the team, within priority and SLA
@@ -40,7 +42,7 @@ from reviewer_app.domain import (
     ProblemCode,
     Severity,
 )
-from reviewer_app.service import audit, holdings, safeguard_state
+from reviewer_app.service import audit, holdings, routing, safeguard_state, sla
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.cases import SUMMARY_COLUMNS, summary_of
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
@@ -150,14 +152,17 @@ def severe_order(session: Session, user: CurrentUser, policy: ExposurePolicy,
 def take_cases(
     session: Session, user: CurrentUser, request: LeaseRequest,
     skip_categories: frozenset[str], lease_id: str, now: datetime, expires: datetime,
-    severe: SevereOrder | None = None,
+    severe: SevereOrder | None = None, work: routing.TeamWork | None = None,
 ) -> list[CaseSummary]:
     """Marks the most urgent queued cases leased (priority first, then, dose-aware,
-    `severe`'s rank within the band, then SLA due time). Core statements on the session's
-    connection: this is the hottest write of the service."""
+    `severe`'s rank within the band, then SLA due time), from the queues the team `work`s
+    (`request.queue`, already checked against them, narrows that to one). Core statements
+    on the session's connection: this is the hottest write of the service."""
     q = select(*SUMMARY_COLUMNS).where(CaseRow.status == CaseStatus.QUEUED.value)
     if request.queue:
         q = q.where(CaseRow.queue == request.queue)
+    elif work is not None:
+        q = q.where(work.condition())
     if skip_categories:
         q = q.where(CaseRow.harm_category.not_in(sorted(skip_categories)))
     order: list[Any] = [CaseRow.priority.desc()]
@@ -188,10 +193,15 @@ def create_lease(
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> Response:
     """423 with Retry-After while the reviewer is on a break or over a cap; otherwise the
-    most urgent cases outside the categories the reviewer is capped for."""
+    most urgent cases of their team's queues outside the categories the reviewer is capped
+    for. 403 for a `queue` their team does not work."""
     lease_id = "L" + secrets.token_hex(12)
     refused = None
     with ctx.db.write() as s:
+        work = routing.team_work(s, user.team)
+        if body.queue and not work.works(body.queue):
+            raise ProblemError(403, ProblemCode.FORBIDDEN,
+                               f"team {user.team} does not work the queue {body.queue}")
         now = ctx.now()
         sg = safeguard_state.load(s, ctx, user)
         verdict = sg.verdict()
@@ -208,7 +218,7 @@ def create_lease(
             expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
             reclaim_expired(s, ctx)
             severe = severe_order(s, user, sg.policy, now)
-            taken = take_cases(s, user, body, skip, lease_id, now, expires, severe)
+            taken = take_cases(s, user, body, skip, lease_id, now, expires, severe, work)
             if taken:
                 sg.scheduler.set_idle(False)
             safeguard_state.save(s, ctx, user, sg)
@@ -329,3 +339,8 @@ def release_lease(
         audit.record(s, at=now, actor=user.username, action="lease_release",
                      subject_type="lease", subject_id=lease_id, client=client_of(request))
     return Response(status_code=204)
+
+
+# The queue's configuration routes: where cases go, who works which queue, when they are due.
+router.include_router(routing.router)
+router.include_router(sla.router)

@@ -197,13 +197,14 @@ class LeaseCaseRow(Base):
 
 
 class DecisionRow(Base):
-    """At most one decision per case, and one per client-made id."""
+    """One per client-made id. A case has one final decision; each escalation before it is a
+    decision too (the case moved to another team's queue)."""
 
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client_id: Mapped[str] = mapped_column(String(36), unique=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     lease_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))
@@ -440,3 +441,9 @@ def table(model: type[Base]) -> Table:
     t = model.__table__
     assert isinstance(t, Table)
     return t
+
+
+# The rows of the team queues (and, below, of near-duplicate matching) live in their own
+# modules on the same Base; imported here so that Base.metadata is the whole schema.
+from reviewer_app.service import models_pdq as _models_pdq  # noqa: E402,F401
+from reviewer_app.service import models_queues as _models_queues  # noqa: E402,F401

@@ -117,7 +117,6 @@ def demo_case(i: int, rng: random.Random, now: datetime, *, media_px: tuple[int,
     category, area = _CATEGORIES[i % len(_CATEGORIES)]
     severity = Severity(rng.choice([1, 2, 3, 3, 4, 4]) if i % 3 else (i % 5))
     received = now - timedelta(minutes=rng.randrange(5, 600))
-    sla_hours = {Source.REGULATOR: 24, Source.LEGAL: 48}.get(source, 72)
     history: list[NewHistory] = []
     if i % 4 == 1:
         history = [
@@ -136,7 +135,7 @@ def demo_case(i: int, rng: random.Random, now: datetime, *, media_px: tuple[int,
     return NewCase(
         source=source, policy_area=area, harm_category=category, severity=severity,
         priority=rng.choice([10, 30, 50, 70, 90]), received_at=received,
-        sla_due_at=received + timedelta(hours=sla_hours), reporter_type=reporter_type,
+        reporter_type=reporter_type,
         reporter_statement=_STATEMENTS[source], reporter_organisation=org,
         reporter_reference=f"REF-{1000 + i}" if org else None,
         jurisdiction=_JURISDICTIONS[i % len(_JURISDICTIONS)],

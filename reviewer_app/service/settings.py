@@ -26,6 +26,10 @@ class ServiceSettings(BaseModel):
                     "SQLite file, else $REVIEWER_MEDIA_DIR; required with PostgreSQL (every "
                     "instance must see the same directory)",
     )
+    near_dup_threshold: int = Field(
+        default=31, ge=0, le=64,
+        description="PDQ hashes within this Hamming distance (of 256 bits) are the same "
+                    "picture: near-duplicate cases are grouped, and a hash-bank entry matches")
     access_token_ttl_s: int = Field(default=900, gt=0)
     refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, gt=0)
     lease_ttl_s: int = Field(default=600, gt=0)

@@ -1,5 +1,6 @@
-"""The queue: leased cases in priority/SLA order, with an SLA countdown that colours as it
-nears breach, and buttons to pull more cases and to release the unfinished ones."""
+"""The queue: leased cases in priority/SLA order, with an SLA countdown (time left in hours
+and minutes, amber inside the service's warning window, red, bold and marked "⚠ breached
+... ago" once past due), and buttons to pull more cases and to release the unfinished ones."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -33,17 +34,42 @@ COLUMNS = ("Priority", "SLA", "Source", "Area", "Category", "Severity")
 _Index = QModelIndex | QPersistentModelIndex
 
 
+DEFAULT_WARNING_MINUTES = 240
+"""The service's default SLA warning window (GET /v1/sla/config `warning_minutes`); the
+window sets the one in force through `QueueModel.warning_minutes`."""
+BREACHED_COLOUR = QColor("#c53030")
+WARNING_COLOUR = QColor("#b7791f")
+BREACHED_MARK = "\u26a0"  # a warning sign, before the word "breached"
+
+
 def sla_left_minutes(summary: CaseSummary, now: datetime) -> int:
     return int((summary.sla_due_at - now).total_seconds() // 60)
 
 
-def sla_colour(minutes: int) -> QColor | None:
-    """Red when breached or under 15 min, amber under an hour."""
-    if minutes < 15:
-        return QColor("#c53030")
-    if minutes < 60:
-        return QColor("#b7791f")
+def sla_cell(summary: CaseSummary, now: datetime) -> str:
+    """Time left as "3 h 05 min" or "45 min"; once past due, "⚠ breached 1 h 10 min ago"."""
+    left = (summary.sla_due_at - now).total_seconds()
+    if left >= 0:
+        return hours_minutes(left)
+    return f"{BREACHED_MARK} breached {hours_minutes(left)} ago"
+
+
+def sla_colour(minutes: int, warning_minutes: int = DEFAULT_WARNING_MINUTES) -> QColor | None:
+    """Red once breached, amber inside the warning window, else the normal text colour."""
+    if minutes < 0:
+        return BREACHED_COLOUR
+    if minutes < warning_minutes:
+        return WARNING_COLOUR
     return None
+
+
+def sla_state(minutes: int, warning_minutes: int = DEFAULT_WARNING_MINUTES) -> str:
+    """The same in words, for screen readers and the tooltip."""
+    if minutes < 0:
+        return "SLA breached"
+    if minutes < warning_minutes:
+        return "SLA due soon"
+    return "SLA on track"
 
 
 class QueueModel(QAbstractTableModel):
@@ -53,6 +79,7 @@ class QueueModel(QAbstractTableModel):
         self.decided: set[str] = set()
         self.now: Callable[[], datetime] = SystemClock().now
         """Service time (the window sets the session's clock); SLA times are service times."""
+        self.warning_minutes = DEFAULT_WARNING_MINUTES
 
     def set_cases(self, cases: list[CaseSummary]) -> None:
         self.beginResetModel()
@@ -94,8 +121,7 @@ class QueueModel(QAbstractTableModel):
             done = case.id in self.decided
             return (
                 f"{'✓ ' if done else ''}{case.priority}",
-                hours_minutes((case.sla_due_at - now).total_seconds()) if minutes >= 0
-                else f"breached {hours_minutes((case.sla_due_at - now).total_seconds())}",
+                sla_cell(case, now),
                 humanise(case.source),
                 humanise(case.policy_area),
                 humanise(case.harm_category),
@@ -104,16 +130,28 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if case.id in self.decided:
                 return QBrush(QColor("#808080"))
-            if col == 1 and (colour := sla_colour(minutes)) is not None:
+            if col == 1 and (colour := sla_colour(minutes, self.warning_minutes)) is not None:
                 return QBrush(colour)
+        if role == Qt.ItemDataRole.FontRole and col == 1 and minutes < 0 \
+                and case.id not in self.decided:
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.BackgroundRole and col == 5:
             return QBrush(QColor(SEVERITY_COLOURS.get(int(case.severity), "#4a5568")))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Case {case.id}, due {case.sla_due_at:%Y-%m-%d %H:%M} UTC"
+            return (f"Case {case.id}, due {case.sla_due_at:%Y-%m-%d %H:%M} UTC "
+                    f"({sla_state(minutes, self.warning_minutes)})")
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return (f"Case {case.id}, priority {case.priority}, {humanise(case.harm_category)}, "
-                    f"severity {int(case.severity)}")
+                    f"severity {int(case.severity)}, {sla_state(minutes, self.warning_minutes)}: "
+                    f"{sla_cell(case, now).removeprefix(BREACHED_MARK).strip()}")
         return None
+
+    def set_warning_minutes(self, minutes: int) -> None:
+        """The service's SLA warning window (from GET /v1/sla/config)."""
+        self.warning_minutes = max(0, int(minutes))
+        self.refresh_countdowns()
 
     def refresh_countdowns(self) -> None:
         if self.cases:

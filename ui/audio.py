@@ -33,7 +33,7 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reviewer_app.domain import ExposureKind
-from ui.imaging import placeholder
+from ui.imaging import RevealStep, placeholder
 from ui.render_cache import ExposureSubject
 from ui.video import MAX_RATE, MIN_RATE, RATES, SKIP_S, format_time
 from ui.views.media_viewer import ViewerPolicy
@@ -287,6 +287,16 @@ class AudioView(QWidget):
     @property
     def hidden(self) -> bool:
         return self._hidden
+
+    @property
+    def painted_step(self) -> RevealStep | None:
+        """As the viewers report it: None while nothing is up (hidden, behind the warning,
+        withheld or still decoding), BLURRED for the muted waveform, SHARP_GRAY while the sound
+        is on (the recording's one reveal)."""
+        if (self._hidden or self._interstitial or self._problem is not None
+                or self._waveform is None):
+            return None
+        return RevealStep.BLURRED if not self._audio_on else RevealStep.SHARP_GRAY
 
     @property
     def muted(self) -> bool:

@@ -163,17 +163,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed":
         from reviewer_app.service.seed import add_cases, seed_demo
 
+        given_dir = args.file_settings.get("media_dir")
+        media_dir = Path(given_dir) if given_dir else None
         if args.demo:
             if _has_users(args.db):
                 print("reviewer-service: --demo adds accounts whose passwords are published "
                       "(reviewer_app/service/seed.py); it runs only on a database without "
                       "users, for a local demo, never on a team's service", file=sys.stderr)
                 return 2
-            accounts = seed_demo(args.db, cases=args.cases)
+            accounts = seed_demo(args.db, cases=args.cases, media=True, media_dir=media_dir)
             print(f"reviewer-service: demo data ready; users {accounts.specialist[0]}, "
                   f"{accounts.lead[0]}, {accounts.admin[0]} in team {accounts.team}")
         else:
-            ids = add_cases(args.db, args.cases, media_px=(640, 360))
+            ids = add_cases(args.db, args.cases, media_px=(640, 360), media_dir=media_dir)
             print(f"reviewer-service: added {len(ids)} synthetic cases")
         return 0
     if args.command == "user":

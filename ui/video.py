@@ -467,10 +467,19 @@ class VideoView(QWidget):
                 self._image = self._lens_image = None
                 self._image_step = None
             return False
+        frame_size = QSize(frame.width(), frame.height())
+        if wanted is RevealStep.BLURRED:
+            # The blur is smooth already: scaled smoothly to half the picture's size here,
+            # it is painted with a plain 2x (a smooth upscale to full size on every paint
+            # costs three times as much, and drops frames at 2x speed).
+            half = frame_size.scaled(display, Qt.AspectRatioMode.KeepAspectRatio) / 2
+            image = image.scaled(QSize(max(1, half.width()), max(1, half.height())),
+                                 Qt.AspectRatioMode.IgnoreAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
         if image.format() is QImage.Format.Format_Grayscale8:
             image = image.convertToFormat(QImage.Format.Format_RGB32)  # the painter's fast path
         self._image, self._image_step, self._lens_image = image, wanted, lens
-        self._frame_size = QSize(frame.width(), frame.height())
+        self._frame_size = frame_size
         self._serial += 1
         if self.cost_log is not None:
             self.cost_log.append(clock.nsecsElapsed() / 1e6)
@@ -776,8 +785,10 @@ class VideoView(QWidget):
             return
         target = self._fit(widget, self._frame_size if self._frame_size.isValid()
                            else image.size())
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform,
+                              self._image_step is not RevealStep.BLURRED)
         painter.drawImage(target, image)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if self._lens and self._lens_pos is not None and self._lens_image is not None:
             path = QPainterPath()
             path.addEllipse(QPointF(self._lens_pos), LENS_RADIUS, LENS_RADIUS)

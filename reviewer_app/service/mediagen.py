@@ -139,12 +139,14 @@ class _Scene:
 
 
 def _tone(seconds: float, rate: int, tones: tuple[float, ...]) -> np.ndarray:
-    """Tones in turn (each a share of the time), faded at the joins: float32 in -0.5..0.5."""
+    """Tones in turn (each a share of the time), pulsing in loudness (so that a waveform has a
+    shape to show), faded at the joins: float32 in -0.5..0.5."""
     count = max(1, int(seconds * rate))
     t = np.arange(count, dtype=np.float64) / rate
     which = np.minimum((t / max(seconds, 1e-9) * len(tones)).astype(int), len(tones) - 1)
     freqs = np.asarray(tones, dtype=np.float64)[which]
-    wave = 0.4 * np.sin(2 * np.pi * freqs * t)
+    pulse = 0.3 + 0.7 * (0.5 - 0.5 * np.cos(2 * np.pi * t / 0.8))
+    wave = 0.45 * pulse * np.sin(2 * np.pi * freqs * t)
     fade = min(count // 2, rate // 100)
     if fade:
         ramp = np.linspace(0.0, 1.0, fade)

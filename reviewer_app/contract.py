@@ -10,21 +10,28 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reviewer_app.domain import (
+    Action,
     AwareDatetime,
     BreakEvent,
     BreakKind,
     CaseSummary,
     Decision,
     ExposureEvent,
+    HarmCategory,
     Identifier,
     Note,
+    PolicyArea,
     ProblemCode,
+    ReporterType,
     Role,
+    Severity,
+    Source,
+    SourceContext,
     SyncStatus,
 )
 
@@ -395,11 +402,7 @@ class EscalationMetrics(Envelope):
     points: list[MetricPoint]
 
 
-# --- team queues, routing and SLA
-# (imports here, so this block stays one append at the end of the file)
-from typing import Annotated  # noqa: E402
-
-from reviewer_app.domain import HarmCategory, PolicyArea, Source  # noqa: E402
+# ------------------------------------------------------------ team queues, routing and SLA
 
 QueueName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")]
 """A queue's name: lower-case letters, digits, `_` and `-` (as a team's name)."""
@@ -532,9 +535,7 @@ class SlaReport(Envelope):
     breaches_recorded: int = Field(ge=0)
 
 
-# --- near-duplicate matching (PDQ)
-# (imports here, so this block stays one append at the end of the file)
-from reviewer_app.domain import Action  # noqa: E402
+# ------------------------------------------------------------ near-duplicate matching (PDQ)
 
 PdqHex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$",
                               description="a 256-bit PDQ hash as 64 hex digits")]
@@ -608,3 +609,120 @@ class CaseMatches(Envelope):
     bank_match: str | None = Field(description="the bank the case was flagged with")
     near_duplicates: list[NearDuplicate]
     bank_matches: list[BankMatch]
+
+
+# ------------------------------------------------------------ group decisions, exposure avoided
+
+
+class GroupDecisionCreate(Envelope):
+    """Body of `POST /v1/cases/{id}/group-decisions`: the decision on the case viewed (the
+    same Decision the client also queues in its outbox, so whichever arrives first applies it
+    and the other is a duplicate), to be applied to every other undecided case of its
+    near-duplicate group that the reviewer's team works and nobody else holds. The
+    Idempotency-Key is `decision.client_id`; each other case's decision gets an id derived
+    from it and the case id (`group_client_id`), so a retry decides nothing twice."""
+
+    decision: Decision
+
+
+class GroupMemberResult(Envelope):
+    case_id: str
+    client_id: str
+    status: SyncStatus
+
+
+class GroupDecisionResult(Envelope):
+    """What the group decision did: the case viewed, each other case decided (applied, or a
+    duplicate of an earlier try), and the group's cases left alone, with why."""
+
+    group: str
+    viewed: GroupMemberResult
+    decided: list[GroupMemberResult]
+    skipped: dict[str, str] = Field(
+        default_factory=dict, description="case id: why it was not decided (decided already, "
+        "held by someone else, a queue the team does not work)")
+    exposure_avoided: int = Field(ge=0, description="items of the decided cases never shown")
+
+
+GROUP_CLIENT_IDS = uuid.UUID("0b6f8f0e-4d0c-4d55-9a59-0c1e7a3c2b91")
+
+
+def group_client_id(viewed_client_id: uuid.UUID, case_id: str) -> uuid.UUID:
+    """The client id of the group decision's decision on `case_id`."""
+    return uuid.uuid5(GROUP_CLIENT_IDS, f"{viewed_client_id}:{case_id}")
+
+
+class ExposureAvoided(Envelope):
+    """Reveals that were not needed, counted by the service: items of cases decided as an
+    earlier-decided near-duplicate was (a group decision, or a match applied without
+    revealing) or of cases in a hash bank, when no reveal of the case by the reviewer was
+    recorded. A reveal reported later takes the case out again."""
+
+    today: int = Field(default=0, ge=0)
+    week: int = Field(default=0, ge=0)
+    total: int = Field(default=0, ge=0)
+
+
+class PersonExposureAvoided(ExposureAvoided):
+    username: str
+
+
+class TeamExposureAvoided(Envelope):
+    """`GET /v1/teams/{team}/exposure-avoided` (the team's lead, admin): per person and the
+    team's total."""
+
+    team: str
+    people: list[PersonExposureAvoided]
+    total: ExposureAvoided
+
+
+# ------------------------------------------------------------ sources and intake
+
+MAX_INTAKE_ITEMS = 20
+MAX_INTAKE_ITEM_BYTES = 700_000
+"""Decoded bytes of one uploaded item; the whole body is also held to MAX_BODY_BYTES (413)."""
+
+
+class MediaUpload(Envelope):
+    """One item of a new case, its bytes in base64 (RFC 4648, standard alphabet). The bytes
+    are sniffed (and video and audio probed) as at every ingest: `content_type` is a claim
+    that must agree with them."""
+
+    content_type: str | None = Field(default=None, max_length=100)
+    data_base64: str = Field(min_length=4, max_length=(MAX_INTAKE_ITEM_BYTES * 4) // 3 + 4)
+
+
+class CaseIntake(Envelope):
+    """`POST /v1/cases`: a new case from a partner system. `context` is the source's own
+    (`kind` equal to `source`): required for regulator, ip_claim, business_partner,
+    user_report and legal; absent for trusted_flagger and internal."""
+
+    source: Source
+    policy_area: PolicyArea
+    harm_category: HarmCategory
+    severity: Severity
+    priority: int = Field(default=50, ge=0, le=100)
+    received_at: AwareDatetime | None = Field(
+        default=None, description="when the partner received it; default: now")
+    reporter_type: ReporterType | None = Field(
+        default=None, description="default: the source's usual reporter")
+    reporter_statement: str = Field(default="", max_length=10_000)
+    reporter_organisation: str | None = Field(default=None, max_length=200)
+    reporter_reference: str | None = Field(default=None, max_length=200)
+    jurisdiction: str = Field(default="", max_length=64)
+    subject_text: str = Field(default="", max_length=20_000)
+    context: SourceContext | None = None
+    queue: str | None = Field(default=None, min_length=1, max_length=64,
+                              pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                              description="an explicit route; default: the routing rules")
+    media: list[MediaUpload] = Field(default_factory=list, max_length=MAX_INTAKE_ITEMS)
+
+
+class CaseCreated(Envelope):
+    """The new case: its id (the same again for a replay of the same Idempotency-Key and
+    body), the queue routing chose, when it is due, and its media ids in order."""
+
+    case_id: Identifier
+    queue: str
+    sla_due_at: AwareDatetime
+    media_ids: list[str]

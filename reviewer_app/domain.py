@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -44,6 +44,9 @@ class Source(enum.StrEnum):
     REGULATOR = "regulator"
     BUSINESS_PARTNER = "business_partner"
     LEGAL = "legal"
+    """A legal order: a court's or a competent authority's order about the content."""
+    IP_CLAIM = "ip_claim"
+    """An intellectual-property claim of a rights holder (copyright, trademark, counterfeit)."""
     TRUSTED_FLAGGER = "trusted_flagger"
     INTERNAL = "internal"
 
@@ -219,6 +222,202 @@ class HistoryEntry(Model):
     body: str = Field(default="", max_length=10_000)
 
 
+# ------------------------------------------------------------------------------ sources
+
+
+class ClaimType(enum.StrEnum):
+    COPYRIGHT = "copyright"
+    TRADEMARK = "trademark"
+    COUNTERFEIT = "counterfeit"
+
+
+class ClaimOutcome(enum.StrEnum):
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+    PARTIALLY_UPHELD = "partially_upheld"
+
+
+class LegalGroundCode(enum.StrEnum):
+    """Why a restriction asked for by a regulator or ordered by a court is lawful."""
+
+    ILLEGAL_CONTENT = "illegal_content"
+    """The content is illegal in the jurisdiction named (e.g. an EU DSA Art. 16 notice)."""
+    AUTHORITY_ORDER = "authority_order"
+    """A binding order of a competent authority (e.g. EU DSA Art. 9)."""
+    COURT_ORDER = "court_order"
+    TERMS_OF_SERVICE = "terms_of_service"
+    """Not illegal, but against the platform's own terms: restricted on that ground."""
+
+
+Text200 = Annotated[str, Field(min_length=1, max_length=200)]
+Text500 = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class RegulatorContext(Model):
+    """A regulator's request: who asks, under which law, where, and by when."""
+
+    kind: Literal["regulator"] = "regulator"
+    authority: Text200
+    legal_basis: Text500
+    jurisdiction: Annotated[str, Field(min_length=1, max_length=64)]
+    reference: Text200
+    statutory_deadline: AwareDatetime
+
+
+class IPClaimContext(Model):
+    """A rights holder's claim about a work."""
+
+    kind: Literal["ip_claim"] = "ip_claim"
+    rights_holder: Text200
+    work: Text500
+    claim_type: ClaimType
+
+
+class BusinessContext(Model):
+    """A business or advertiser escalation: whose account, which ad or listing, which rule."""
+
+    kind: Literal["business_partner"] = "business_partner"
+    account: Text200
+    listing_id: Text200
+    """The ad's or the listing's id."""
+    advertiser_policy: Text200
+
+
+class UserReportContext(Model):
+    kind: Literal["user_report"] = "user_report"
+    reporter: Text200
+    """The reporter's pseudonymous handle: never an address or a real name."""
+    reason: Text500
+
+
+class LegalOrderContext(Model):
+    """A court's or a competent authority's order."""
+
+    kind: Literal["legal"] = "legal"
+    authority: Text200
+    order_reference: Text200
+    jurisdiction: Annotated[str, Field(min_length=1, max_length=64)]
+    deadline: AwareDatetime
+
+
+SourceContext = Annotated[
+    RegulatorContext | IPClaimContext | BusinessContext | UserReportContext | LegalOrderContext,
+    Field(discriminator="kind"),
+]
+"""What a case carries about its source, told apart by `kind` (the source's own value)."""
+
+SOURCE_CONTEXT: dict[Source, type[Model]] = {
+    Source.REGULATOR: RegulatorContext,
+    Source.IP_CLAIM: IPClaimContext,
+    Source.BUSINESS_PARTNER: BusinessContext,
+    Source.USER_REPORT: UserReportContext,
+    Source.LEGAL: LegalOrderContext,
+}
+"""The sources that must carry a context, and which; trusted flaggers and internal cases
+carry none (their reporter block says enough)."""
+
+
+def context_shortfall(source: Source, context: object | None) -> tuple[str, str] | None:
+    """(field, sentence) when a case of `source` lacks the context it must carry, else None.
+    The service's intake and the Python ingest both ask this."""
+    wanted = SOURCE_CONTEXT.get(source)
+    if wanted is None:
+        if context is not None:
+            return "context", f"a {source.value} case carries no source context"
+        return None
+    if context is None:
+        fields = ", ".join(n for n in wanted.model_fields if n != "kind")
+        return "context", f"a {source.value} case carries its context ({fields})"
+    if not isinstance(context, wanted):
+        return "context.kind", f"a {source.value} case carries a {source.value} context"
+    return None
+
+
+def statutory_deadline_of(context: object | None) -> datetime | None:
+    """The deadline a regulator's request or a legal order sets, which the SLA respects."""
+    if isinstance(context, RegulatorContext):
+        return context.statutory_deadline
+    if isinstance(context, LegalOrderContext):
+        return context.deadline
+    return None
+
+
+class LegalGround(Model):
+    code: LegalGroundCode
+    explanation: str = Field(min_length=1, max_length=2_000)
+    """In the reviewer's words: why this ground applies to this content."""
+
+
+class ClaimResolution(Model):
+    outcome: ClaimOutcome
+    counter_notice_possible: bool | None = None
+    """Copyright: whether the uploader may file a counter-notice (asked for copyright)."""
+
+
+RESTRICTING_ACTIONS = frozenset({Action.REMOVE, Action.RESTRICT, Action.LABEL})
+CLOSING_ACTIONS = frozenset({Action.REMOVE, Action.KEEP, Action.RESTRICT, Action.LABEL})
+"""The actions that end a case (an escalation hands it on, a request for information waits)."""
+
+
+class DecisionNeed(Model):
+    """One rule of DECISION_NEEDS: a decision of `actions` on a case of `source` (and, when
+    given, of these claim types) must carry `field`."""
+
+    source: Source
+    actions: frozenset[Action]
+    field: str
+    why: str
+    claim_types: frozenset[ClaimType] | None = None
+
+
+DECISION_NEEDS: tuple[DecisionNeed, ...] = (
+    DecisionNeed(source=Source.REGULATOR, actions=RESTRICTING_ACTIONS, field="legal_ground",
+                 why="a decision that restricts on a regulator's request states its legal "
+                     "ground (a ground code and an explanation)"),
+    DecisionNeed(source=Source.LEGAL, actions=RESTRICTING_ACTIONS, field="legal_ground",
+                 why="a decision that restricts under a legal order states its legal ground "
+                     "(a ground code and an explanation)"),
+    DecisionNeed(source=Source.IP_CLAIM, actions=CLOSING_ACTIONS, field="claim",
+                 why="a decision on an intellectual-property claim gives the claim's outcome "
+                     "(upheld, rejected or partially upheld)"),
+    DecisionNeed(source=Source.IP_CLAIM, actions=CLOSING_ACTIONS,
+                 field="claim.counter_notice_possible",
+                 claim_types=frozenset({ClaimType.COPYRIGHT}),
+                 why="a decision on a copyright claim says whether a counter-notice is "
+                     "possible"),
+)
+"""What a decision needs, by source: the one table the service (422) and the desktop's
+decision bar (nothing queued) both apply."""
+
+
+def _has(field: str, legal_ground: LegalGround | None, claim: ClaimResolution | None) -> bool:
+    if field == "legal_ground":
+        return legal_ground is not None
+    if field == "claim":
+        return claim is not None
+    if field == "claim.counter_notice_possible":
+        return claim is not None and claim.counter_notice_possible is not None
+    raise ValueError(f"no such decision field: {field}")
+
+
+def decision_needs(source: Source, context: object | None, action: Action) -> list[DecisionNeed]:
+    """The rules that apply to an `action` on a case of `source` with `context`."""
+    claim_type = context.claim_type if isinstance(context, IPClaimContext) else None
+    return [need for need in DECISION_NEEDS
+            if need.source is source and action in need.actions
+            and (need.claim_types is None or claim_type in need.claim_types)]
+
+
+def decision_shortfall(source: Source, context: object | None, action: Action,
+                       legal_ground: LegalGround | None,
+                       claim: ClaimResolution | None) -> DecisionNeed | None:
+    """The first rule a decision does not meet, else None."""
+    for need in decision_needs(source, context, action):
+        if not _has(need.field, legal_ground, claim):
+            return need
+    return None
+
+
 class CaseSummary(Model):
     """What the queue shows: enough to order and triage, no content."""
 
@@ -233,12 +432,15 @@ class CaseSummary(Model):
 
 
 class Case(CaseSummary):
-    """The whole case, context first: who escalated it and why, then the subject."""
+    """The whole case, context first: who escalated it and why, then the subject.
+    `context` is what the case's source carries (SOURCE_CONTEXT); the flat `legal_basis`,
+    `rights_holder` and `jurisdiction` stay filled from it for older clients."""
 
     jurisdiction: str = Field(default="", max_length=64)
     legal_basis: str | None = Field(default=None, max_length=500)
     rights_holder: str | None = Field(default=None, max_length=200)
     reporter: Reporter
+    context: SourceContext | None = None
     subject_text: str = Field(default="", max_length=20_000)
     media: list[MediaRef] = Field(default_factory=list, max_length=50)
     history: list[HistoryEntry] = Field(default_factory=list)
@@ -261,6 +463,10 @@ class Decision(Model):
     priority: int | None = Field(default=None, ge=0, le=100)
     """escalate only: the case's priority in the receiving team's queue (None: its own)."""
     reply_template: str | None = Field(default=None, max_length=100)
+    legal_ground: LegalGround | None = None
+    """Regulator requests and legal orders: the legal ground of a restricting decision."""
+    claim: ClaimResolution | None = None
+    """Intellectual-property claims: the claim's outcome."""
     decided_at: AwareDatetime
     handle_ms: int = Field(ge=0, le=7 * 24 * 3600 * 1000)
 

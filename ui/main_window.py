@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
 
 from reviewer_app import __version__
 from reviewer_app.client.errors import ClientError
-from reviewer_app.domain import CaseSummary, ExposureEvent, HarmCategory, ProblemCode
+from reviewer_app.contract import CaseMatches
+from reviewer_app.domain import Action, CaseSummary, ExposureEvent, HarmCategory, ProblemCode
 from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
 from ui.imaging import RevealStep, SafeRendering, placeholder
@@ -49,6 +50,7 @@ from ui.views.command_palette import CommandPalette
 from ui.views.decision_bar import DecisionBar, DecisionDraft
 from ui.views.exposure_meter import ExposureMeter
 from ui.views.item_strip import StripItem
+from ui.views.match_banner import MatchBanner
 from ui.views.media_viewer import RevealMode, ViewerPolicy
 from ui.views.personal_settings import PersonalSettingsDialog, load_personal, save_personal
 from ui.views.queue_panel import QueuePanel
@@ -116,6 +118,8 @@ class MainWindow(QMainWindow):
         centre = QWidget(self)
         column = QVBoxLayout(centre)
         column.setContentsMargins(6, 6, 6, 6)
+        self.match_banner = MatchBanner(centre)
+        column.addWidget(self.match_banner)
         column.addWidget(self.case_view, 1)
         column.addWidget(self.decision_bar)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -186,6 +190,10 @@ class MainWindow(QMainWindow):
         self.act_release = a("Release undecided cases", "Ctrl+Shift+L", self.flow.release,
                              "release")
         self.act_palette = a("Command palette", "Ctrl+K", self.open_palette, "palette")
+        self.act_apply_match = a("Apply the earlier decision without revealing", "Ctrl+Shift+A",
+                                 self.apply_match, "applyMatch")
+        self.act_decide_group = a("Decide the whole group", "Ctrl+Shift+G", self.decide_group,
+                                  "decideGroup")
         self.act_hide = a("Hide everything now / show blurred again", "H", self.toggle_hidden,
                           "hideNow")
         m = self.media
@@ -235,6 +243,10 @@ class MainWindow(QMainWindow):
         f = self.flow
         f.sig_queue.connect(self.on_queue)
         f.sig_opened.connect(self.on_opened)
+        f.sig_matches.connect(self.on_matches)
+        f.sig_avoided.connect(self.meter.set_avoided)
+        self.match_banner.sig_apply.connect(self.apply_match)
+        self.match_banner.sig_group.connect(self.decide_group)
         f.sig_loading.connect(self.on_loading)
         f.sig_rendering.connect(self.on_rendering)
         f.sig_item.connect(self.show_item)
@@ -292,6 +304,7 @@ class MainWindow(QMainWindow):
         self.case_view.context.setText(f"<p>Loading case {html.escape(case_id)}…</p>")
         self.case_view.set_media_note(None)
         self.decision_bar.set_case(None)
+        self.match_banner.set_matches(None, None)
         summary = next((c for c in self.flow.cases if c.id == case_id), None)
         if summary is not None:
             self.wellness.set_case(summary.harm_category, summary.severity)
@@ -518,12 +531,44 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ commands
 
+    def on_matches(self, case_id: str, found: object) -> None:
+        """The open case's matches arrived: the banner shows them (stale ones are dropped)."""
+        if case_id != self.flow.open_id:
+            return
+        self.match_banner.set_matches(case_id, found if isinstance(found, CaseMatches)
+                                      else None)
+
+    def apply_match(self) -> None:
+        """The earlier decision, applied without revealing: the media stays blurred."""
+        if self._locked or self.flow.current is None or not self.match_banner.can_apply:
+            return
+        self.media.clear()
+        self.match_banner.set_matches(None, None)
+        self.flow.apply_match()
+
+    def decide_group(self) -> None:
+        """The whole group decided the way the decision bar is set (remove when no action is
+        chosen there: a group is for the same picture again)."""
+        if self._locked or self.flow.current is None or not self.match_banner.can_group:
+            return
+        refs = self.decision_bar.citations()
+        if refs is None:
+            return
+        if not refs:
+            self.show_error("Pick a policy citation (C) before deciding the group.")
+            return
+        self.media.clear()
+        self.match_banner.set_matches(None, None)
+        self.flow.decide_group(Action.REMOVE, policy_refs=refs,
+                               reason=self.decision_bar.reason.text().strip())
+
     def decide(self, draft: DecisionDraft) -> None:
         if self._locked or self.flow.current is None:
             return
         self.media.clear()  # the reveal ends here, booked to the item decided
         self.flow.decide(draft.action, policy_refs=draft.policy_refs, reason=draft.reason,
-                         escalate_to=draft.escalate_to)
+                         escalate_to=draft.escalate_to, legal_ground=draft.legal_ground,
+                         claim=draft.claim)
 
     def _go(self, delta: int) -> None:
         cases = [c.id for c in self.flow.cases if c.id not in self.flow.decided]

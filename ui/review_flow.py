@@ -24,7 +24,9 @@ from typing import Any
 from PySide6.QtCore import QElapsedTimer, QObject, QSize, QTimer, Signal
 
 from reviewer_app.client.errors import CapReached, ClientError, OnBreak, ShiftLimit
+from reviewer_app.client.matches import offer_of
 from reviewer_app.client.session import ReviewSession
+from reviewer_app.contract import CaseMatches
 from reviewer_app.domain import (
     CaseSummary,
     ExposureEvent,
@@ -102,6 +104,8 @@ class ReviewFlow(QObject):
     sig_refused = Signal(object)
     sig_exposure = Signal(object)
     sig_sync_state = Signal(object)
+    sig_matches = Signal(str, object)
+    sig_avoided = Signal(object)
 
     def __init__(self, session: ReviewSession, workers: Workers, *,
                  display: QSize | None = None, blur_width: int = DEFAULT_BLUR_WIDTH,
@@ -118,6 +122,8 @@ class ReviewFlow(QObject):
         self.cache = RenderCache()
         self.cases: list[CaseSummary] = []
         self.decided: set[str] = set()
+        self.matches: dict[str, object] = {}
+        """Each opened case's CaseMatches (None: they could not be read)."""
         self.pulls_answered = 0
         self.sync_state: SyncState | None = None
         self.current: CaseMedia | None = None
@@ -252,6 +258,7 @@ class ReviewFlow(QObject):
                              then=lambda: self._opened_if_current(case_id))
             else:
                 self._load(case_id)
+        self._fetch_matches(case_id)
         self._prefetch_after(case_id)
 
     def _leave(self) -> None:
@@ -473,7 +480,8 @@ class ReviewFlow(QObject):
     # ------------------------------------------------------------------ decide
 
     def decide(self, action: Any, *, policy_refs: tuple[str, ...], reason: str,
-               escalate_to: Any, and_next: bool = True) -> None:
+               escalate_to: Any, legal_ground: Any = None, claim: Any = None,
+               and_next: bool = True) -> None:
         """Write the decision to the outbox (off-thread) and move to the next case at once."""
         entry = self.current
         if entry is None:
@@ -484,7 +492,8 @@ class ReviewFlow(QObject):
 
         def op() -> str:
             self.session.decide(case_id, action, policy_refs=policy_refs, reason=reason,
-                                escalate_to=escalate_to, handle_ms=handle_ms)
+                                escalate_to=escalate_to, legal_ground=legal_ground,
+                                claim=claim, handle_ms=handle_ms)
             return case_id
 
         def failed(exc: BaseException) -> None:
@@ -503,6 +512,80 @@ class ReviewFlow(QObject):
             else:
                 self.sig_opened.emit(None)
                 self.sig_message.emit("Queue done. Pull more cases with Ctrl+L.")
+
+    # ------------------------------------------------------------------ near-duplicates
+
+    def _fetch_matches(self, case_id: str) -> None:
+        """The open case's matches, on the session pool; `sig_matches` carries them (None when
+        they could not be read: the banner then stays hidden, nothing else changes)."""
+        def op() -> object:
+            return self.session.matches(case_id)
+
+        def done(found: object) -> None:
+            self.matches[case_id] = found
+            self.sig_matches.emit(case_id, found)
+
+        def failed(exc: BaseException) -> None:
+            self.sig_matches.emit(case_id, None)
+
+        self.workers.run(op, done, failed)
+
+    def apply_match(self) -> None:
+        """Queue the earlier decided match's decision for the open case, nothing revealed."""
+        entry = self.current
+        found = self.matches.get(entry.case.id) if entry is not None else None
+        offer = offer_of(found) if isinstance(found, CaseMatches) else None
+        if offer is None:
+            self.sig_error.emit("This case matches no earlier decision.")
+            return
+        self.decide(offer.action, policy_refs=offer.policy_refs, reason=offer.reason,
+                    escalate_to=None)
+        self.refresh_avoided()
+
+    def decide_group(self, action: Any, *, policy_refs: tuple[str, ...], reason: str) -> None:
+        """Decide the open case and, on the service, its whole near-duplicate group."""
+        entry = self.current
+        if entry is None:
+            self.sig_error.emit("No case is open.")
+            return
+        case_id = entry.case.id
+        handle_ms = int(self._handle.elapsed()) if self._handle.isValid() else 0
+
+        def op() -> object:
+            return self.session.decide_group(case_id, action, policy_refs=policy_refs,
+                                             reason=reason, handle_ms=handle_ms)
+
+        def done(result: Any) -> None:
+            for member in result.decided:
+                self.decided.add(member.case_id)
+                self.cache.drop(member.case_id)
+                self.sig_decided.emit(member.case_id)
+            self._decided(case_id)
+            self.sig_message.emit(f"Decided {len(result.decided) + 1} cases of the group; "
+                                  f"{result.exposure_avoided} never shown.")
+            self.sig_queue.emit(self.cases)
+            self.refresh_avoided()
+
+        def failed(exc: BaseException) -> None:
+            self._failed(exc)
+
+        self.decided.add(case_id)
+        self.workers.run(op, done, failed)
+        nxt = self.next_case_id(case_id)
+        self._leave()
+        self.cache.drop(case_id)
+        if nxt is not None:
+            self.open(nxt)
+        else:
+            self.sig_opened.emit(None)
+
+    def refresh_avoided(self) -> None:
+        """The exposure avoided as the service counts it (after the outbox has synced)."""
+        def op() -> object:
+            self.session.sync()
+            return self.session.exposure_avoided()
+
+        self.workers.run(op, self.sig_avoided.emit, lambda exc: None)
 
     def _decided(self, case_id: str) -> None:
         self.sig_decided.emit(case_id)

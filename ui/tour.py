@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from reviewer_app.client.session import ReviewSession
-from reviewer_app.domain import Action, HarmCategory
+from reviewer_app.domain import Action, HarmCategory, MediaKind
 from ui.imaging import RevealStep
 
 if TYPE_CHECKING:
@@ -96,7 +96,14 @@ class Tour(QObject):
         if self._waiting is None:
             return
         what, condition = self._waiting
-        if condition():
+        try:
+            met = condition()
+        except Exception:  # a broken condition fails the tour rather than stalling it
+            traceback.print_exc()
+            print(f"tour: the check for {what} failed (see above)", file=sys.stderr)
+            self._finish(1)
+            return
+        if met:
             self._advance()
         elif time.monotonic() > self._deadline:
             print(f"tour: stalled waiting for {what}", file=sys.stderr)
@@ -135,14 +142,17 @@ class Tour(QObject):
         self.shots.append(path)
         viewer_dir = self.out_dir / "viewer"
         viewer_dir.mkdir(exist_ok=True)
-        self.ws.window.viewer.grab().save(str(viewer_dir / path.name))
+        active = self.ws.window.media.active  # the content alone: a clip's picture, not its
+        getattr(active, "picture", active).grab().save(str(viewer_dir / path.name))  # controls
 
     # ------------------------------------------------------------------ the script
 
     def _painted(self) -> bool:
-        viewer = self.ws.window.viewer
+        """The item on screen is up (safeguarded, behind its warning, or withheld), whichever
+        widget of the media stack shows it."""
+        media = self.ws.window.media
         return self.ws.flow.current is not None and (
-            viewer.painted_step is not None or viewer.interstitial)
+            media.painted_step is not None or media.interstitial or media.is_placeholder)
 
     def _pending(self) -> int:
         return int(getattr(self.counts, "pending", -1))
@@ -152,7 +162,7 @@ class Tour(QObject):
         return flow.pulls_answered > 0 and flow.current is None and flow.next_case_id(None) is None
 
     def script(self) -> Generator[tuple[str, Condition], None, None]:
-        flow, window, viewer = self.ws.flow, self.ws.window, self.ws.window.viewer
+        flow, window, viewer = self.ws.flow, self.ws.window, self.ws.window.media
         yield "the first leased case", self._painted
         self.shot("queue-and-case")
         last: str | None = None
@@ -172,12 +182,16 @@ class Tour(QObject):
             if viewer.interstitial:
                 self.shot(f"case-{case_id}-warning")
                 viewer.acknowledge_warning()
-            self.shot(f"case-{case_id}-blurred")
+            first = flow.current.item.kind
+            # a text is no picture: its shot is named for what it is, not "blurred"
+            self.shot(f"case-{case_id}-{'text' if first is MediaKind.TEXT else 'blurred'}")
             if self.decided == 0 and not viewer.is_placeholder:
                 yield from self._stepped_reveal(case_id)
+            yield from self._every_item(case_id)
             if window.locked:
                 yield from self._sit_out_break()
             action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
+            self._fill_what_the_source_needs(action)
             window.decision_bar.decision_actions[action].trigger()
             self.decided += 1
         yield "every decision synced", lambda: (
@@ -186,6 +200,20 @@ class Tour(QObject):
         yield from self._self_break()
         if self.lead_credentials is not None:
             yield from self._lead_console()
+
+    def _fill_what_the_source_needs(self, action: Action) -> None:
+        """A regulator's or a court's case that is restricted needs a legal ground, an IP
+        claim its outcome (`domain.DECISION_NEEDS`): the tour gives them as a reviewer would."""
+        bar = self.ws.window.decision_bar
+        if bar.source_shortfall(action) is None:
+            return
+        bar.ground.setCurrentIndex(1)
+        bar.ground_text.setText("Tour: illegal under the law the request cites (simulated)")
+        bar.outcome.setCurrentIndex(1)
+        bar.counter_notice.setCurrentIndex(1)
+        if bar.source_shortfall(action) is not None:
+            raise TourFailed(f"the tour cannot give what this decision needs: "
+                             f"{bar.source_shortfall(action)}")
 
     def _sit_out_break(self) -> Generator[tuple[str, Condition], None, None]:
         """An enforced break (e.g. a micro-break after a severe reveal) runs its full length."""
@@ -205,9 +233,47 @@ class Tour(QObject):
         window.overlay.end.click()
         yield "the break to end", lambda: not window.locked
 
+    def _every_item(self, case_id: str) -> Generator[tuple[str, Condition], None, None]:
+        """Each item of the case in turn (the strip's next-item key): a clip is shown paused,
+        then played blurred and muted for a moment; a text behind its warning, then opened."""
+        flow, window = self.ws.flow, self.ws.window
+        media = window.media
+        while True:
+            entry = flow.current
+            if entry is None:
+                return
+            index = entry.index
+            kind = entry.item.kind
+            label = f"case-{case_id}-item-{index + 1}-{kind.value if kind else 'none'}"
+            if index > 0 or kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+                if media.interstitial:
+                    self.shot(f"{label}-warning")
+                    media.acknowledge_warning()
+                    yield "the item after its warning", lambda: not media.interstitial
+                self.shot(label)
+            if media.active is media.video and not media.is_placeholder:
+                yield from self._play_clip(label)
+            if index + 1 >= len(entry.items):
+                return
+            window.go_item(+1)
+            yield f"item {index + 2} of case {case_id}", lambda i=index + 1: (  # type: ignore[misc]
+                flow.current is not None and flow.current.index == i and self._painted())
+
+    def _play_clip(self, label: str) -> Generator[tuple[str, Condition], None, None]:
+        video = self.ws.window.media.video
+        yield "the clip's keyframe strip", lambda: not video.strip.busy and video.has_frame
+        self.shot(f"{label}-paused-blurred")
+        video.set_rate(2.0)
+        video.play_pause()
+        yield "a second of the clip played, blurred and muted", lambda: (
+            video.position_ms >= 1000 or video.is_placeholder)
+        video.pause()
+        self.shot(f"{label}-played-blurred")
+
     def _stepped_reveal(self, case_id: str) -> Generator[tuple[str, Condition], None, None]:
-        viewer = self.ws.window.viewer
-        for step in (RevealStep.SHARP_GRAY, RevealStep.COLOUR):
+        viewer = self.ws.window.media
+        steps = (RevealStep.OUTLINE, RevealStep.SHARP_GRAY, RevealStep.COLOUR)
+        for step in steps if self.ws.flow.outline_offered else steps[1:]:
             viewer.step_reveal()
             yield f"the {step.name} rendering", lambda s=step: viewer.painted_step == s  # type: ignore[misc]
             self.shot(f"case-{case_id}-{step.name.lower().replace('_', '-')}")

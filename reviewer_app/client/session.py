@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import readings
+from reviewer_app.client import matches, readings
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -155,7 +155,11 @@ class ReviewSession:
 
     def decide(self, case_id: str, action: domain.Action, *, policy_refs: Sequence[str] = (),
                reason: str = "", escalate_to: domain.EscalationTeam | None = None,
+               legal_ground: domain.LegalGround | None = None,
+               claim: domain.ClaimResolution | None = None,
                handle_ms: int = 0) -> domain.Decision:
+        """Into the outbox, or refused here: what its source needs (`domain.DECISION_NEEDS`,
+        the service's rule too) is checked against the case as it was leased."""
         now = self._clock.now()
         with self.store.write() as db:
             row = cases.lease_of(db, case_id)
@@ -163,11 +167,18 @@ class ReviewSession:
                 raise NotFound(f"Case {case_id} (not leased on this computer)")
             if row.decided or outbox.has_decision(db, case_id):
                 raise AlreadyDecided(case_id)
+            case = cases.get_case(db, case_id)
+            if case is not None:
+                need = domain.decision_shortfall(case.source, case.context, action,
+                                                 legal_ground, claim)
+                if need is not None:
+                    raise InvalidInput(f"{need.field}: {need.why}")
             try:
                 decision = domain.Decision(
                     client_id=domain.new_client_id(), case_id=case_id, lease_id=row.lease_id,
                     action=action, policy_refs=list(policy_refs), reason=reason,
-                    escalate_to=escalate_to, decided_at=now, handle_ms=handle_ms)
+                    escalate_to=escalate_to, legal_ground=legal_ground, claim=claim,
+                    decided_at=now, handle_ms=handle_ms)
             except ValidationError as exc:
                 raise _invalid(exc) from None
             outbox.add_decision(db, decision, now)
@@ -196,6 +207,42 @@ class ReviewSession:
         with self.store.write() as db:
             outbox.add_break(db, event, self._clock.now())
         self.wake()
+
+    # ------------------------------------------------------------------ near-duplicates
+
+    def matches(self, case_id: str) -> contract.CaseMatches:
+        """The case's near-duplicate group and hash-bank matches (ids and decisions only)."""
+        return matches.read_matches(self._api, case_id)
+
+    def apply_match(self, case_id: str, found: contract.CaseMatches, *,
+                    handle_ms: int = 0) -> domain.Decision:
+        """Queues the earlier decision of a matching case for this one, through the outbox
+        like any decision, with a reason citing the match; nothing needs revealing."""
+        offer = matches.offer_of(found)
+        if offer is None:
+            raise InvalidInput("no earlier decided match to apply")
+        return self.decide(case_id, offer.action, policy_refs=offer.policy_refs,
+                           reason=offer.reason, handle_ms=handle_ms)
+
+    def decide_group(self, case_id: str, action: domain.Action, *,
+                     policy_refs: Sequence[str] = (), reason: str = "",
+                     handle_ms: int = 0) -> contract.GroupDecisionResult:
+        """Decides the case viewed (queued in the outbox first, so it is never lost), then
+        asks the service to decide its near-duplicate group the same way; the group's cases
+        leased here are marked decided on this computer too."""
+        decision = self.decide(case_id, action, policy_refs=policy_refs, reason=reason,
+                               handle_ms=handle_ms)
+        result = matches.decide_group(self._api, decision)
+        with self.store.write() as db:
+            for member in result.decided:
+                if cases.lease_of(db, member.case_id) is not None:
+                    cases.mark_decided(db, member.case_id)
+        self.wake()
+        return result
+
+    def exposure_avoided(self) -> contract.ExposureAvoided:
+        """The reveals matching spared this reviewer, as the service counts them."""
+        return matches.my_avoided(self._api)
 
     # ------------------------------------------------------------------ sync
 

@@ -21,7 +21,9 @@ from reviewer_app.service import (
     dashboard,
     decisions,
     exposure,
+    groups,
     housekeeping,
+    intake,
     leases,
     matching,
     media,
@@ -80,6 +82,6 @@ def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
-                   overrides, audit_api, metrics, matching):
+                   overrides, audit_api, metrics, matching, groups, intake):
         api.include_router(module.router)
     return api

@@ -31,7 +31,7 @@ from reviewer_app.domain import (
     Severity,
     Source,
 )
-from reviewer_app.service import audit, safeguard_state
+from reviewer_app.service import audit, safeguard_state, sources
 from reviewer_app.service.auth import ContentReader, CurrentUser
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import CaseRow, DecisionRow, HistoryRow, MediaRow
@@ -103,6 +103,7 @@ def case_of(session: Session, row: CaseRow) -> Case:
             reference=row.reporter_reference, statement=row.reporter_statement,
         ),
         subject_text=row.subject_text,
+        context=sources.context_of(row.context_json),
         media=[
             MediaRef(id=m.id, kind=MediaKind(m.kind), content_type=m.content_type, size=m.size,
                      sha256=m.sha256, width=m.width, height=m.height,

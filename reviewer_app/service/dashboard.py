@@ -34,13 +34,16 @@ from sqlalchemy.orm import Session
 
 from reviewer_app.contract import (
     BreakState,
+    ExposureAvoided,
     PersonDashboard,
+    PersonExposureAvoided,
     SevereSpread,
     TeamDashboard,
+    TeamExposureAvoided,
     TrendPoint,
 )
 from reviewer_app.domain import BreakKind, HarmCategory, ProblemCode, Role
-from reviewer_app.service import safeguard_state
+from reviewer_app.service import groups, safeguard_state
 from reviewer_app.service.auth import TeamLead
 from reviewer_app.service.context import ServiceContext, get_ctx
 from reviewer_app.service.exposure import (
@@ -611,3 +614,25 @@ def team_dashboard(
         board, periods = build(s, ctx, team)
     moods = mood_weeks(ctx, team, completed_weeks(periods, MOOD_WEEKS), periods.offset)
     return model_reply(board.model_copy(update={"mood": moods}))
+
+
+@router.get("/teams/{team}/exposure-avoided", response_model=TeamExposureAvoided,
+            responses=problems(403))
+def team_exposure_avoided(
+    team: TeamName,
+    user: TeamLead,
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+) -> Response:
+    """The reveals near-duplicate matching spared each member (groups.py): today, this
+    service week and in all, and the team's totals. Counts only, for the team's wellness
+    lead and admins."""
+    with ctx.db.read() as s:
+        policy, _row = safeguard_state.team_policy(s, team)
+        periods = ServicePeriods.at(ctx.now(), policy.service_day_utc_offset_minutes)
+        people = _people(s, team)
+        avoided = groups.avoided_by_user(s, list(people), periods)
+    rows = [PersonExposureAvoided(username=p.username, **avoided[uid].model_dump())
+            for uid, p in people.items()]
+    total = ExposureAvoided(today=sum(r.today for r in rows), week=sum(r.week for r in rows),
+                            total=sum(r.total for r in rows))
+    return model_reply(TeamExposureAvoided(team=team, people=rows, total=total))

@@ -37,7 +37,15 @@ from reviewer_app.domain import (
     Severity,
     SyncStatus,
 )
-from reviewer_app.service import audit, holdings, idempotency, routing, safeguard_state, sla
+from reviewer_app.service import (
+    audit,
+    holdings,
+    idempotency,
+    routing,
+    safeguard_state,
+    sla,
+    sources,
+)
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.cases import may_read
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
@@ -70,7 +78,8 @@ _FIND_DECISION = (select(DecisionRow.user_id, DecisionRow.body_hash)
                   .where(DecisionRow.client_id == bindparam("client_id")))
 _CASE_AND_LEASE_HOLDER = (
     select(CaseRow.status, CaseRow.lease_id, CaseRow.harm_category, CaseRow.severity,
-           CaseRow.queue, CaseRow.priority, CaseRow.sla_due_at,
+           CaseRow.queue, CaseRow.priority, CaseRow.sla_due_at, CaseRow.source,
+           CaseRow.context_json,
            select(LeaseRow.user_id).where(LeaseRow.id == bindparam("lease_id"))
            .scalar_subquery().label("lease_holder"),
            type_coerce(select(LeaseCaseRow.held_from)
@@ -158,6 +167,7 @@ def apply_decision(
         raise _lease_lost("this lease is not yours")
     if case.lease_id != d.lease_id:
         raise _lease_lost("the lease expired and the case went to someone else")
+    sources.check_decision(case.source, case.context_json, d.action, d.legal_ground, d.claim)
     now = ctx.now()
     decided_at = min(d.decided_at, now)
     if case.held_from is not None:
@@ -168,13 +178,18 @@ def apply_decision(
         "user_id": user.id, "action": d.action.value,
         "policy_refs": json.dumps(list(d.policy_refs)), "reason": d.reason,
         "escalate_to": d.escalate_to.value if d.escalate_to else None,
-        "reply_template": d.reply_template, "decided_at": decided_at, "received_at": now,
+        "reply_template": d.reply_template,
+        "legal_ground": d.legal_ground.code.value if d.legal_ground else None,
+        "legal_ground_explanation": d.legal_ground.explanation if d.legal_ground else None,
+        "claim_outcome": d.claim.outcome.value if d.claim else None,
+        "counter_notice_possible": d.claim.counter_notice_possible if d.claim else None,
+        "decided_at": decided_at, "received_at": now,
         "handle_ms": d.handle_ms, "body_hash": body_hash,
     })
     holdings.end_case(s, d.lease_id, d.case_id, now)
     conn.execute(_INSERT_HISTORY, {
         "case_id": d.case_id, "at": decided_at, "kind": "decision", "actor": user.username,
-        "action": d.action.value, "body": d.reason})
+        "action": d.action.value, "body": _history_body(d)})
     handoff: dict[str, object] = {}
     if d.action is Action.ESCALATE:
         handoff = _hand_off(conn, d, user, case.queue, case.priority, decided_at)
@@ -186,6 +201,12 @@ def apply_decision(
                  detail={"client_id": client_id, "action": d.action.value,
                          "lease_id": d.lease_id, "escalate_to": d.escalate_to, **handoff})
     return SyncStatus.APPLIED
+
+
+def _history_body(d: Decision) -> str:
+    """The reason, then the source's fields (legal ground, claim outcome) when given."""
+    extra = sources.decision_words(d.legal_ground, d.claim)
+    return f"{d.reason} ({extra})" if d.reason and extra else d.reason or extra
 
 
 def apply_note(

@@ -25,8 +25,9 @@ from reviewer_app.domain import (
     ReporterType,
     Severity,
     Source,
+    SourceContext,
 )
-from reviewer_app.service import matching, routing, sla
+from reviewer_app.service import matching, routing, sla, sources
 from reviewer_app.service.models import CaseRow, HistoryRow, MediaRow
 from reviewer_app.service.probe import probe
 from reviewer_app.service.sniff import checked_type
@@ -69,6 +70,10 @@ class NewCase:
     legal_basis: str | None = None
     rights_holder: str | None = None
     subject_text: str = ""
+    context: SourceContext | None = None
+    """What the source carries (`domain.SOURCE_CONTEXT`): required for regulator requests,
+    IP claims, business escalations, user reports and legal orders; it fills the flat fields
+    above that are not given, and a regulator's or a court's deadline caps the SLA."""
     queue: str | None = None
     """None: the routing rules decide (`routing.route_for`); a name: an explicit route."""
     media: list[NewMedia] = field(default_factory=list)
@@ -119,23 +124,27 @@ def add_case_rows(session: Session, case: NewCase, store: MediaStore,
     Its pictures and video keyframes are hashed (PDQ) in the same transaction: the case joins
     the near-duplicate group of earlier cases within `near_dup_threshold` bits, and is flagged
     when a hash bank holds one of them."""
+    sources.check_context(case.source, case.context)
     items = checked if checked is not None else [check_media(m) for m in case.media]
+    flat = sources.flat_fields(case.context)
+    deadline = sources.deadline_of(case.context, case.statutory_deadline)
     case_id = case.id or "C" + secrets.token_hex(10)
     queue = routing.route_for(session, source=case.source, policy_area=case.policy_area,
                               harm_category=case.harm_category, route=case.queue)
     due = case.sla_due_at or sla.due_at_for(session, case.source, case.priority,
-                                            case.received_at, case.statutory_deadline)
+                                            case.received_at, deadline)
     session.add(CaseRow(
         id=case_id, queue=queue, source=case.source.value,
         policy_area=case.policy_area.value, harm_category=case.harm_category.value,
         severity=int(case.severity), priority=case.priority, received_at=case.received_at,
-        sla_due_at=due, jurisdiction=case.jurisdiction,
-        legal_basis=case.legal_basis, rights_holder=case.rights_holder,
+        sla_due_at=due, jurisdiction=case.jurisdiction or flat.jurisdiction or "",
+        legal_basis=case.legal_basis or flat.legal_basis,
+        rights_holder=case.rights_holder or flat.rights_holder,
         reporter_type=case.reporter_type.value,
-        reporter_organisation=case.reporter_organisation,
-        reporter_reference=case.reporter_reference,
+        reporter_organisation=case.reporter_organisation or flat.organisation,
+        reporter_reference=case.reporter_reference or flat.reference,
         reporter_statement=case.reporter_statement, subject_text=case.subject_text,
-        status="queued",
+        context_json=sources.context_json(case.context), status="queued",
     ))
     session.flush()
     ingested: list[matching.IngestedMedia] = []

@@ -25,14 +25,21 @@ from sqlalchemy.orm import Session
 from reviewer_app.domain import (
     Action,
     BreakKind,
+    BusinessContext,
+    ClaimType,
     ExposureEvent,
     ExposureKind,
     HarmCategory,
+    IPClaimContext,
+    LegalOrderContext,
     PolicyArea,
+    RegulatorContext,
     ReporterType,
     Role,
     Severity,
     Source,
+    SourceContext,
+    UserReportContext,
 )
 from reviewer_app.service import audit
 from reviewer_app.service.accounts import add_user
@@ -85,7 +92,7 @@ _SOURCES = [
     (Source.USER_REPORT, ReporterType.USER, None),
     (Source.REGULATOR, ReporterType.REGULATOR, "Office of Online Safety (fictional)"),
     (Source.BUSINESS_PARTNER, ReporterType.BUSINESS_PARTNER, "Acme Ads Ltd (fictional)"),
-    (Source.LEGAL, ReporterType.RIGHTS_HOLDER, "Example Studios LLC (fictional)"),
+    (Source.IP_CLAIM, ReporterType.RIGHTS_HOLDER, "Example Studios LLC (fictional)"),
     (Source.TRUSTED_FLAGGER, ReporterType.TRUSTED_FLAGGER, "SafeNet Flaggers (fictional)"),
 ]
 _CATEGORIES = [
@@ -105,15 +112,61 @@ _STATEMENTS = {
                       "within the statutory period. (simulated notice)",
     Source.BUSINESS_PARTNER: "This advert runs next to our brand and breaks the ad policy. "
                              "(simulated partner escalation)",
-    Source.LEGAL: "We hold the rights to this work and did not license this upload. "
-                  "(simulated legal notice)",
+    Source.IP_CLAIM: "We hold the rights to this work and did not license this upload. "
+                     "(simulated rights-holder notice)",
+    Source.LEGAL: "Order to restrict access to the content identified in the annex within "
+                  "the period stated. (simulated court order)",
     Source.TRUSTED_FLAGGER: "Flagged by our analysts as likely violating. (simulated flag)",
 }
+
+
+_LEGAL_ORDER = (Source.LEGAL, ReporterType.REGULATOR, "District Court of Exampleton (fictional)")
+"""Every other IP-claim slot of the cycle is a legal order instead, so the demo has both."""
+_CLAIM_TYPES = (ClaimType.COPYRIGHT, ClaimType.TRADEMARK, ClaimType.COUNTERFEIT)
+_WORKS = ('"The Simulated Horizon" (fictional film, 2021)',
+          '"Example Brand" word mark (fictional, reg. no. EX-000123)',
+          '"Example Brand" handbags (fictional product line)')
+_REASONS = {
+    HarmCategory.GRAPHIC_VIOLENCE: "Shows violence", HarmCategory.SELF_HARM: "Self-harm",
+    HarmCategory.HATE_HARASSMENT: "Hate speech", HarmCategory.SCAMS_FRAUD: "Scam or fraud",
+    HarmCategory.INTELLECTUAL_PROPERTY: "Not their work",
+    HarmCategory.VIOLENT_EXTREMISM: "Supports a violent group",
+    HarmCategory.ANIMAL_WELFARE: "Animal cruelty", HarmCategory.OTHER: "Something else",
+}
+
+
+def demo_context(i: int, source: Source, category: HarmCategory, jurisdiction: str,
+                 received: datetime) -> SourceContext | None:
+    """Synthetic context of the demo's case `i`: fictional authorities, accounts and works."""
+    if source is Source.USER_REPORT:
+        return UserReportContext(reporter=f"user-{48210 + i} (pseudonymous)",
+                                 reason=_REASONS.get(category, "Something else"))
+    if source is Source.REGULATOR:
+        return RegulatorContext(
+            authority="Office of Online Safety (fictional)",
+            legal_basis="EU DSA Art. 16 notice (simulated)", jurisdiction=jurisdiction,
+            reference=f"OOS-2025-{1000 + i}",
+            statutory_deadline=received + timedelta(hours=6 + 6 * (i % 4)))
+    if source is Source.BUSINESS_PARTNER:
+        return BusinessContext(account=f"Acme Ads Ltd (fictional), account 88-104-{i:03d}",
+                               listing_id=f"AD-{700000 + i}",
+                               advertiser_policy="Ads: deceptive or fraudulent offers")
+    if source is Source.IP_CLAIM:
+        kind = (i // 10) % len(_CLAIM_TYPES)
+        return IPClaimContext(rights_holder="Example Studios LLC (fictional)",
+                              work=_WORKS[kind], claim_type=_CLAIM_TYPES[kind])
+    if source is Source.LEGAL:
+        return LegalOrderContext(authority="District Court of Exampleton (fictional)",
+                                 order_reference=f"CV-2025-{i:04d}", jurisdiction=jurisdiction,
+                                 deadline=received + timedelta(hours=36))
+    return None
 
 
 def demo_case(i: int, rng: random.Random, now: datetime, *, media_px: tuple[int, int],
               media_count: int = 1) -> NewCase:
     source, reporter_type, org = _SOURCES[i % len(_SOURCES)]
+    if i % 10 == 8:
+        source, reporter_type, org = _LEGAL_ORDER
     category, area = _CATEGORIES[i % len(_CATEGORIES)]
     severity = Severity(rng.choice([1, 2, 3, 3, 4, 4]) if i % 3 else (i % 5))
     received = now - timedelta(minutes=rng.randrange(5, 600))
@@ -139,8 +192,8 @@ def demo_case(i: int, rng: random.Random, now: datetime, *, media_px: tuple[int,
         reporter_statement=_STATEMENTS[source], reporter_organisation=org,
         reporter_reference=f"REF-{1000 + i}" if org else None,
         jurisdiction=_JURISDICTIONS[i % len(_JURISDICTIONS)],
-        legal_basis="EU DSA Art. 16 notice (simulated)" if source is Source.REGULATOR else None,
-        rights_holder=org if source is Source.LEGAL else None,
+        context=demo_context(i, source, category, _JURISDICTIONS[i % len(_JURISDICTIONS)],
+                             received),
         subject_text=f"Simulated post #{i + 1}: text of the reported item. "
                      "SIMULATED CONTENT for the demo.",
         media=media, history=history,

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-pytestmark = pytest.mark.e2e
+# The tour works 11 cases (5 of them the demo's cases of every medium), sits out the breaks
+# the policy enforces and drives the lead console: longer than the suite's 300 s per test.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def saturation(path: Path) -> int:
@@ -45,14 +47,17 @@ def tour_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_the_tour_works_the_queue_under_xvfb(tour_run: tuple[Path, str]) -> None:
     out, stdout = tour_run
-    assert "tour: decided 6 cases" in stdout
+    assert "tour: decided 11 cases" in stdout  # 6 generic, then the 5 of every medium
     assert "pending: 0" in stdout
     shots = sorted(p.name for p in out.glob("*.png"))
     for step in ("queue-and-case", "blurred", "sharp-gray", "colour",
-                 "all-decided-and-synced", "self-initiated-break"):
+                 "all-decided-and-synced", "self-initiated-break",
+                 "item-2-image", "item-3-image",  # the case of three pictures
+                 "video-paused-blurred", "video-played-blurred",  # the clip, never unblurred
+                 "item-3-audio", "item-1-audio", "-text"):
         assert any(step in name for name in shots), f"no screenshot of {step}: {shots}"
     viewer = out / "viewer"
-    blurred = [viewer / n for n in shots if n.endswith("-blurred.png")]
+    blurred = [viewer / n for n in shots if n.endswith("-blurred.png") or "-item-" in n]
     assert blurred
     for path in blurred:
         assert saturation(path) <= 8, f"{path.name}: colour on screen before any reveal"

@@ -14,6 +14,8 @@ def test_several_citations_in_order_without_repeats(qtbot: Any) -> None:
     qtbot.addWidget(bar)
     bar.set_case(a_case())  # graphic violence: CS-VIO-1 preselected
     bar.also_cite.setText("ip-tm-1, CS-VIO-1 , REG-DSA-16")
+    bar.ground.setCurrentIndex(bar.ground.findData("illegal_content"))  # a regulator's case:
+    bar.ground_text.setText("Illegal under the cited law (simulated)")  # removal needs a ground
     with qtbot.waitSignal(bar.sig_decide) as decided:
         bar.commit(Action.REMOVE)
     assert decided.args[0].policy_refs == ("CS-VIO-1", "IP-TM-1", "REG-DSA-16")

@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from reviewer_app.domain import Case, HarmCategory, Severity
+from reviewer_app.domain import (
+    BusinessContext,
+    Case,
+    HarmCategory,
+    IPClaimContext,
+    LegalOrderContext,
+    RegulatorContext,
+    Severity,
+    UserReportContext,
+)
 from safeguards import SystemClock
 from ui.views.item_strip import ItemStrip
 from ui.views.media_stack import MediaStack
@@ -155,6 +164,44 @@ class CaseView(QWidget):
         self.media_note.setVisible(bool(note))
 
 
+def deadline_text(deadline: datetime, now: datetime) -> str:
+    """A statutory deadline as a reviewer reads it: when, and how long is left."""
+    left = (deadline - now).total_seconds()
+    span = f"{hours_minutes(left)} left" if left >= 0 else f"passed {hours_minutes(left)} ago"
+    return f"{deadline.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')} ({span})"
+
+
+def source_rows(case: Case, now: datetime) -> list[tuple[str, str]]:
+    """What matters for the case's source, as (label, plain text) pairs, in reading order."""
+    c = case.context
+    if isinstance(c, RegulatorContext):
+        return [("Authority", c.authority), ("Legal basis", c.legal_basis),
+                ("Reference", c.reference), ("Jurisdiction", c.jurisdiction),
+                ("Statutory deadline", deadline_text(c.statutory_deadline, now))]
+    if isinstance(c, LegalOrderContext):
+        return [("Court or authority", c.authority), ("Order", c.order_reference),
+                ("Jurisdiction", c.jurisdiction),
+                ("Deadline", deadline_text(c.deadline, now))]
+    if isinstance(c, IPClaimContext):
+        return [("Rights holder", c.rights_holder), ("Work", c.work),
+                ("Claim type", humanise(c.claim_type))]
+    if isinstance(c, BusinessContext):
+        return [("Account", c.account), ("Ad or listing", c.listing_id),
+                ("Advertiser policy", c.advertiser_policy)]
+    if isinstance(c, UserReportContext):
+        return [("Reporter", c.reporter), ("Reason", c.reason)]
+    return []
+
+
+def source_html(case: Case, now: datetime) -> str:
+    rows = source_rows(case, now)
+    if not rows:
+        return ""
+    cells = "".join(f"<tr><td><b>{html.escape(label)}</b>&nbsp;</td>"
+                    f"<td>{html.escape(text)}</td></tr>" for label, text in rows)
+    return f"<table id='sourceContext'>{cells}</table>"
+
+
 def context_html(case: Case, now: datetime, *, subject_collapsed: bool = False) -> str:
     e = html.escape
     sev = int(case.severity)
@@ -174,15 +221,18 @@ def context_html(case: Case, now: datetime, *, subject_collapsed: bool = False) 
         f"<p><b>SLA</b> {e(due.strftime('%Y-%m-%d %H:%M UTC'))} ({e(sla)}) &nbsp; "
         f"<b>Jurisdiction</b> {e(case.jurisdiction or 'not given')}</p>",
     ]
+    source = source_html(case, now)
+    if source:
+        rows.append(source)
     rep = case.reporter
     who = humanise(rep.type) + (f", {rep.organisation}" if rep.organisation else "")
     ref = f" (ref. {rep.reference})" if rep.reference else ""
     rows.append(f"<p><b>Reported by</b> {e(who + ref)}</p>")
     if rep.statement:
         rows.append(f"<blockquote>{e(rep.statement)}</blockquote>")
-    if case.legal_basis:
+    if case.legal_basis and not source:
         rows.append(f"<p><b>Legal basis</b> {e(case.legal_basis)}</p>")
-    if case.rights_holder:
+    if case.rights_holder and not source:
         rows.append(f"<p><b>Rights holder</b> {e(case.rights_holder)}</p>")
     if case.subject_text and subject_collapsed:
         warning = category_warning(case.harm_category, sev)

@@ -26,9 +26,15 @@ from reviewer_app.domain import (
     POLICY_TAXONOMY,
     Action,
     Case,
+    ClaimOutcome,
+    ClaimResolution,
     EscalationTeam,
     HarmCategory,
+    LegalGround,
+    LegalGroundCode,
     PolicyArea,
+    Source,
+    decision_shortfall,
 )
 from ui.views.case_view import humanise
 
@@ -73,6 +79,18 @@ class DecisionDraft:
     policy_refs: tuple[str, ...]
     reason: str
     escalate_to: EscalationTeam | None
+    legal_ground: LegalGround | None = None
+    claim: ClaimResolution | None = None
+
+
+FIELD_PROMPTS = {
+    "legal_ground": "Choose a legal ground and explain it (G) before this decision.",
+    "claim": "Choose the claim's outcome (O) before this decision.",
+    "claim.counter_notice_possible": "Say whether a counter-notice is possible (O, then "
+                                     "Tab) before deciding this copyright claim.",
+}
+"""What the bar says when `domain.DECISION_NEEDS` finds a field missing."""
+LEGAL_SOURCES = frozenset({Source.REGULATOR, Source.LEGAL})
 
 
 class DecisionBar(QWidget):
@@ -125,6 +143,40 @@ class DecisionBar(QWidget):
         self.reason.setPlaceholderText("Reason (W to type, Enter to return to the case)")
         self.reason.setMaxLength(4000)
 
+        self.ground = QComboBox(self)
+        self.ground.setObjectName("legalGround")
+        self.ground.setAccessibleName("Legal ground")
+        self.ground.addItem("(no legal ground)", "")
+        for code in LegalGroundCode:
+            self.ground.addItem(humanise(code), code.value)
+        self.ground_text = QLineEdit(self)
+        self.ground_text.setObjectName("legalGroundExplanation")
+        self.ground_text.setAccessibleName("Legal ground explanation")
+        self.ground_text.setPlaceholderText("Why this ground applies")
+        self.ground_text.setMaxLength(2000)
+        self.outcome = QComboBox(self)
+        self.outcome.setObjectName("claimOutcome")
+        self.outcome.setAccessibleName("Claim outcome")
+        self.outcome.addItem("(no claim outcome)", "")
+        for outcome in ClaimOutcome:
+            self.outcome.addItem(humanise(outcome), outcome.value)
+        self.counter_notice = QComboBox(self)
+        self.counter_notice.setObjectName("counterNotice")
+        self.counter_notice.setAccessibleName("Counter-notice possible")
+        for text, value in (("Counter-notice: not said", None),
+                            ("Counter-notice possible", True),
+                            ("No counter-notice", False)):
+            self.counter_notice.addItem(text, value)
+        source_row = QHBoxLayout()
+        self.ground_label = QLabel("Legal &ground", self)
+        self.ground_label.setBuddy(self.ground)
+        self.outcome_label = QLabel("Claim &outcome", self)
+        self.outcome_label.setBuddy(self.outcome)
+        for widget in (self.ground_label, self.ground, self.ground_text, self.outcome_label,
+                       self.outcome, self.counter_notice):
+            source_row.addWidget(widget)
+        source_row.addStretch(1)
+
         fields = QHBoxLayout()
         for label, widget in (("&Citation", self.citation), ("&Team", self.team)):
             lab = QLabel(label, self)
@@ -136,19 +188,64 @@ class DecisionBar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(fields)
+        layout.addLayout(source_row)
         layout.addLayout(buttons)
+        self.case: Case | None = None
         self.set_case(None)
 
     def set_case(self, case: Case | None) -> None:
         """Reset the fields for a new case, preselecting the likely citation."""
+        self.case = case
         self.reason.clear()
         self.also_cite.clear()
+        self.ground.setCurrentIndex(0)
+        self.ground_text.clear()
+        self.outcome.setCurrentIndex(0)
+        self.counter_notice.setCurrentIndex(0)
+        self._show_source_fields(case)
         code = ""
         if case is not None:
             code = DEFAULT_CITATION.get(case.harm_category) or DEFAULT_BY_AREA.get(
                 case.policy_area, "")
         self.citation.setCurrentIndex(max(0, self.citation.findData(code)))
         self.set_enabled(case is not None)
+
+    def _show_source_fields(self, case: Case | None) -> None:
+        """Only the fields the case's source asks for (domain.DECISION_NEEDS) are shown."""
+        source = case.source if case is not None else None
+        legal = source in LEGAL_SOURCES
+        ip = source is Source.IP_CLAIM
+        for widget in (self.ground_label, self.ground, self.ground_text):
+            widget.setVisible(legal)
+        for widget in (self.outcome_label, self.outcome):
+            widget.setVisible(ip)
+        copyright_claim = ip and case is not None and getattr(
+            case.context, "claim_type", None) == "copyright"
+        self.counter_notice.setVisible(copyright_claim)
+
+    def legal_ground(self) -> LegalGround | None:
+        code, text = str(self.ground.currentData() or ""), self.ground_text.text().strip()
+        if not code or not text:
+            return None
+        return LegalGround(code=LegalGroundCode(code), explanation=text)
+
+    def claim(self) -> ClaimResolution | None:
+        outcome = str(self.outcome.currentData() or "")
+        if not outcome:
+            return None
+        return ClaimResolution(outcome=ClaimOutcome(outcome),
+                               counter_notice_possible=self.counter_notice.currentData())
+
+    def source_shortfall(self, action: Action) -> str | None:
+        """The sentence for the first field this decision lacks under the case's source (the
+        service's rule table, so nothing is queued that the service would refuse)."""
+        if self.case is None:
+            return None
+        need = decision_shortfall(self.case.source, self.case.context, action,
+                                  self.legal_ground(), self.claim())
+        if need is None:
+            return None
+        return FIELD_PROMPTS.get(need.field, f"This decision needs {need.field}.")
 
     def set_enabled(self, enabled: bool) -> None:
         for qa in self.decision_actions.values():
@@ -173,10 +270,17 @@ class DecisionBar(QWidget):
             self.sig_problem.emit(f"Pick a policy citation (C) before choosing "
                                   f"{ACTION_TITLES[action].lower()}.")
             return
+        missing = self.source_shortfall(action)
+        if missing is not None:
+            self.sig_problem.emit(missing)
+            return
         team = EscalationTeam(self.team.currentData()) if action is Action.ESCALATE else None
         self.sig_decide.emit(DecisionDraft(
             action=action,
             policy_refs=refs,
             reason=self.reason.text().strip(),
             escalate_to=team,
+            legal_ground=self.legal_ground() if self.case and self.case.source in LEGAL_SOURCES
+            else None,
+            claim=self.claim() if self.case and self.case.source is Source.IP_CLAIM else None,
         ))

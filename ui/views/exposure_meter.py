@@ -35,6 +35,10 @@ class ExposureMeter(QWidget):
         self.warning.setObjectName("exposureWarning")
         self.warning.setAccessibleName("Exposure warning")
         self._layout.addWidget(self.warning)
+        self.avoided = QLabel("", self)
+        self.avoided.setObjectName("exposureAvoided")
+        self.avoided.setWordWrap(True)
+        self._layout.addWidget(self.avoided)
         self.bars: list[QProgressBar] = []
         self.titles: list[QLabel] = []
 
@@ -77,3 +81,13 @@ class ExposureMeter(QWidget):
                                  f"{int(worst.fraction * 100)}%. Consider a break (Ctrl+B).")
         else:
             self.warning.setText("")
+
+    def set_avoided(self, avoided: object) -> None:
+        """Exposure avoided (reveals near-duplicate matching made unneeded), as the service
+        counts it; hidden until there is some."""
+        today = getattr(avoided, "today", 0)
+        week = getattr(avoided, "week", 0)
+        text = (f"Exposure avoided: {today} today, {week} this week (matches decided "
+                "without revealing)") if today or week else ""
+        self.avoided.setText(text)
+        self.avoided.setAccessibleName(text or "No exposure avoided yet")

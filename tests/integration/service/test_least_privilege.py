@@ -167,6 +167,22 @@ def _routes(w: World) -> list[Route]:
               Variant("/hash-banks/lp-bank/entries", {"hashes": ["zz"]})),
         Route("GET", "/v1/cases/{case_id}/matches", EVERYONE,
               Variant(f"/cases/{w.case_id}/matches"), Variant("/cases/not%20an%20id!/matches")),
+        # group decisions and exposure avoided
+        Route("POST", "/v1/cases/{case_id}/group-decisions", REVIEWERS,
+              Variant(f"/cases/{w.case_id}/group-decisions", {"decision": decision},
+                      {IDEMPOTENCY_HEADER: key}),
+              Variant(f"/cases/{w.case_id}/group-decisions", {"decision": "all alike"})),
+        Route("GET", "/v1/me/exposure-avoided", REVIEWERS, Variant("/me/exposure-avoided"),
+              Variant("/me/exposure-avoided", [1])),
+        Route("GET", "/v1/teams/{team}/exposure-avoided", TEAM_LEADS,
+              Variant(f"/teams/{TEAM}/exposure-avoided"),
+              Variant(f"{bad_team}/exposure-avoided")),
+        # intake over HTTP
+        Route("POST", "/v1/cases", frozenset({"admin"}),
+              Variant("/cases", {"source": "trusted_flagger", "policy_area": "regulatory",
+                                 "harm_category": "other", "severity": 1},
+                      {IDEMPOTENCY_HEADER: key}),
+              Variant("/cases", {"source": "a rumour"})),
     ]
 
 

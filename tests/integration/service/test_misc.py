@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from reviewer_app.domain import HarmCategory, PolicyArea, ReporterType, Severity, Source
+from reviewer_app.domain import (
+    ClaimType,
+    HarmCategory,
+    IPClaimContext,
+    PolicyArea,
+    ReporterType,
+    Severity,
+    Source,
+)
 from reviewer_app.service.imagegen import synthetic_image
 from reviewer_app.service.ingest import NewCase, NewMedia
 from reviewer_app.service.seed import add_case
@@ -50,10 +58,12 @@ def test_health_check(live_service: LiveService) -> None:
 
 def _case(media: list[NewMedia]) -> NewCase:
     now = datetime.now(UTC)
-    return NewCase(source=Source.LEGAL, policy_area=PolicyArea.INTELLECTUAL_PROPERTY,
+    return NewCase(source=Source.IP_CLAIM, policy_area=PolicyArea.INTELLECTUAL_PROPERTY,
                    harm_category=HarmCategory.INTELLECTUAL_PROPERTY, severity=Severity.LOW,
                    priority=100, received_at=now, sla_due_at=now + timedelta(hours=4),
                    reporter_type=ReporterType.RIGHTS_HOLDER, rights_holder="Example Studios",
+                   context=IPClaimContext(rights_holder="Example Studios",
+                                          work="A fictional film", claim_type=ClaimType.TRADEMARK),
                    media=media)
 
 

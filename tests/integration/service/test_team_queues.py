@@ -17,7 +17,7 @@ from reviewer_app.service.db import Database
 from reviewer_app.service.ingest import NewCase
 from reviewer_app.service.models import CaseRow
 from reviewer_app.service.routing import ESCALATION_QUEUES, route_for
-from reviewer_app.service.seed import add_case, demo_case
+from reviewer_app.service.seed import add_case, demo_case, demo_context
 from tests.helpers.service_fixtures import LiveService
 from tests.integration.service.api import Api
 
@@ -112,8 +112,10 @@ _ROUTED_AT_INGEST = {f.name: f.default for f in dataclasses.fields(NewCase)}["qu
 @pytest.mark.skipif(not _ROUTED_AT_INGEST,
                     reason="ingest does not route yet: requests-Q.md #3 wires route_for")
 def test_the_ingest_routes_a_case_without_an_explicit_route(live_service: LiveService) -> None:
-    regulator = _case(live_service.db_url, None, source=Source.REGULATOR)
-    explicit = _case(live_service.db_url, "product", source=Source.REGULATOR)
+    now = datetime.now(UTC)
+    context = demo_context(1, Source.REGULATOR, HarmCategory.OTHER, "EU-DE", now)
+    regulator = _case(live_service.db_url, None, source=Source.REGULATOR, context=context)
+    explicit = _case(live_service.db_url, "product", source=Source.REGULATOR, context=context)
     assert _queue_of(live_service.db_url, regulator) == "regulatory"
     assert _queue_of(live_service.db_url, explicit) == "product"
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from reviewer_app.domain import (
+    DECISION_NEEDS,
     Action,
     BreakKind,
     BusinessContext,
@@ -162,10 +163,19 @@ def demo_context(i: int, source: Source, category: HarmCategory, jurisdiction: s
     return None
 
 
+_DECIDABLE_AS_IS = [s for s in _SOURCES
+                    if not any(need.source is s[0] for need in DECISION_NEEDS)]
+"""The demo's sources whose decisions need nothing beyond an action and a citation."""
+
+
 def demo_case(i: int, rng: random.Random, now: datetime, *, media_px: tuple[int, int],
-              media_count: int = 1) -> NewCase:
-    source, reporter_type, org = _SOURCES[i % len(_SOURCES)]
-    if i % 10 == 8:
+              media_count: int = 1, decidable_as_is: bool = False) -> NewCase:
+    """The demo's case number `i`. `decidable_as_is`: only sources whose decisions need no
+    legal ground or claim outcome (`domain.DECISION_NEEDS`), for tests of the flow that decide
+    whichever case comes first with whichever action."""
+    sources = _DECIDABLE_AS_IS if decidable_as_is else _SOURCES
+    source, reporter_type, org = sources[i % len(sources)]
+    if i % 10 == 8 and not decidable_as_is:
         source, reporter_type, org = _LEGAL_ORDER
     category, area = _CATEGORIES[i % len(_CATEGORIES)]
     severity = Severity(rng.choice([1, 2, 3, 3, 4, 4]) if i % 3 else (i % 5))
@@ -218,7 +228,7 @@ def add_case(db_url: str, case: NewCase, *, migrate: bool = False,
 def add_cases(
     db_url: str, count: int, *, media_px: tuple[int, int] = (64, 36), seed: int = 0,
     media_count: int = 1, migrate: bool = True, now: datetime | None = None,
-    media_dir: Path | None = None,
+    media_dir: Path | None = None, decidable_as_is: bool = False,
 ) -> list[str]:
     """Adds `count` synthetic cases; small media by default so thousands take seconds (the
     small templates repeat, so their bytes are checked once and stored once)."""
@@ -238,13 +248,15 @@ def add_cases(
                     if media_px[0] * media_px[1] <= 64 * 64:
                         if i % 16 not in cache:
                             template = demo_case(i % 16, rng, now, media_px=media_px,
-                                                 media_count=media_count)
+                                                 media_count=media_count,
+                                                 decidable_as_is=decidable_as_is)
                             cache[i % 16] = template, [check_media(m) for m in template.media]
                         template, checked = cache[i % 16]
                         ids.append(add_case_rows(s, template, store, checked))
                     else:
                         ids.append(add_case_rows(
-                            s, demo_case(i, rng, now, media_px=media_px, media_count=media_count),
+                            s, demo_case(i, rng, now, media_px=media_px, media_count=media_count,
+                                         decidable_as_is=decidable_as_is),
                             store))
     finally:
         db.dispose()
@@ -252,13 +264,14 @@ def add_cases(
 
 
 def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: bool = False,
-              media_dir: Path | None = None) -> DemoAccounts:
+              media_dir: Path | None = None, decidable_as_is: bool = False) -> DemoAccounts:
     """Schema, the three demo users in team `escalations`, and `cases` synthetic cases
     (only when the database has no cases yet, so a second run adds nothing); with `media`,
     after them the demo's cases of every medium (`media_cases`, lower in priority, so the
     queue's first cases are the same with or without them); with `history`, also the team's
     synthetic colleagues and their weeks of exposure (`seed_history`). Tests leave `history`
-    and `media` off: they count what they do themselves."""
+    and `media` off: they count what they do themselves (and most ask `decidable_as_is`, see
+    `demo_case`)."""
     upgrade_head(db_url)
     accounts = DemoAccounts()
     db = Database(db_url, pool_size=1)
@@ -274,7 +287,7 @@ def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: boo
             add_user(db_url, username, password, role, accounts.team, migrate=False)
     if case_count == 0 and cases > 0:
         add_cases(db_url, cases, media_px=(1280, 720), migrate=False, seed=42,
-                  media_dir=media_dir)
+                  media_dir=media_dir, decidable_as_is=decidable_as_is)
     if case_count == 0 and media:
         for case in media_cases(datetime.now(UTC)):
             add_case(db_url, case, media_dir=media_dir)

@@ -86,7 +86,7 @@ def run() -> list[Figure]:
         root = Path(tmp)
         db_url = f"sqlite:///{root / 'service.db'}"
         accounts = seed_demo(db_url, cases=0)
-        add_cases(db_url, 2 * DECISIONS, migrate=False, seed=5)
+        add_cases(db_url, 2 * DECISIONS, migrate=False, seed=5, decidable_as_is=True)
         proc, url = _serve(db_url, root / "service.log")
         try:
             batch = _drain(url, root / "batch", accounts.specialist, per_item=False)

@@ -140,7 +140,8 @@ def next_case_figures(tmp: Path, *, prefetch: bool, decisions: int = 30) -> list
     settings = ServiceSettings(db_url=f"sqlite:///{tmp / f'svc-{prefetch}.db'}",
                                argon2_time_cost=1, argon2_memory_kib=1024)
     accounts = seed_demo(settings.db_url, cases=0)
-    add_cases(settings.db_url, decisions + 10, media_px=(1920, 1080))
+    add_cases(settings.db_url, decisions + 10, media_px=(1920, 1080),
+              decidable_as_is=True)
     with start_in_thread(settings) as running:
         config = ClientConfig(server_url=running.url, data_dir=tmp / f"client-{prefetch}",
                               keyring_service=f"reviewer-bench-{uuid.uuid4().hex[:8]}")
@@ -200,7 +201,7 @@ def memory_figures(tmp: Path) -> list[Figure]:
     settings = ServiceSettings(db_url=f"sqlite:///{tmp / 'svc-mem.db'}",
                                argon2_time_cost=1, argon2_memory_kib=1024)
     accounts = seed_demo(settings.db_url, cases=0)
-    add_cases(settings.db_url, 200, media_px=(1920, 1080))
+    add_cases(settings.db_url, 200, media_px=(1920, 1080), decidable_as_is=True)
     process = psutil.Process()
     before = process.memory_info().rss
     with start_in_thread(settings) as running:

@@ -45,7 +45,7 @@ def seed_specialists_and_cases(db_url: str, specialists: int, cases: int,
     for name, password in users:
         add_user(db_url, name, password, "specialist", "escalations", migrate=False,
                  hasher=hasher)
-    add_cases(db_url, cases, migrate=False)
+    add_cases(db_url, cases, migrate=False, decidable_as_is=True)
     return users
 
 
@@ -71,7 +71,7 @@ def service_settings(tmp_path: Path) -> ServiceSettings:
 @pytest.fixture
 def live_service(service_settings: ServiceSettings) -> Iterator[LiveService]:
     """The seeded demo service, serving in a thread on 127.0.0.1 (random port)."""
-    accounts = seed_demo(service_settings.db_url)
+    accounts = seed_demo(service_settings.db_url, decidable_as_is=True)
     running = start_in_thread(service_settings)
     try:
         yield LiveService(url=running.url, accounts=accounts, db_url=service_settings.db_url,
@@ -155,7 +155,7 @@ def service_process(tmp_path: Path) -> Iterator[ServiceProcessFactory]:
     def make(db_url: str | None = None, *, port: int | None = None, seed: bool = True,
              extra_args: tuple[str, ...] = ()) -> ServiceProcess:
         url = db_url or f"sqlite:///{tmp_path / 'service-proc.db'}"
-        accounts = seed_demo(url) if seed else DemoAccounts()
+        accounts = seed_demo(url, decidable_as_is=True) if seed else DemoAccounts()
         if not seed:
             from reviewer_app.service.db import upgrade_head
 

@@ -117,7 +117,7 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
     settings = ServiceSettings(db_url=f"sqlite:///{tmp_path / 'service.db'}",
                                lease_ttl_s=7200, access_token_ttl_s=7 * 24 * 3600,
                                **FAST_HASHING)
-    accounts = seed_demo(settings.db_url)
+    accounts = seed_demo(settings.db_url, decidable_as_is=True)
     clock = SteppedClock()
     running = start_in_thread(settings, clock=clock)
     keyring = PrivateKeyring(tmp_path / "keyring").start()

@@ -99,7 +99,8 @@ def test_sigkill_never_loses_or_duplicates_an_acked_decision(
     settings = ServiceSettings(db_url=f"sqlite:///{tmp_path / 'service.db'}",
                                argon2_time_cost=1, argon2_memory_kib=1024)
     accounts = seed_demo(settings.db_url, cases=0)
-    add_cases(settings.db_url, DECISIONS + SPARE_CASES, migrate=False, seed=4)
+    add_cases(settings.db_url, DECISIONS + SPARE_CASES, migrate=False, seed=4,
+              decidable_as_is=True)
     streams: list[tuple[list[str], Path, dict[str, Any]]] = []
     with start_in_thread(settings) as running, PrivateKeyring(tmp_path / "keyring") as keyring:
         keyring.env.update({"CRASH_USER": accounts.specialist[0],

@@ -33,7 +33,7 @@ def _service_notes(db_url: str) -> list[str]:
 def test_faults_and_a_service_restart_lose_and_duplicate_nothing(
         service_process: Any, make_client_config: Any, tmp_path: Any) -> None:
     db_url = f"sqlite:///{tmp_path / 'faults.db'}"
-    add_cases(db_url, CASES, seed=9)
+    add_cases(db_url, CASES, seed=9, decidable_as_is=True)
     service = service_process(db_url)
     with FaultProxy(service.port, seed=7, stall_s=3.0) as proxy:
         config = make_client_config(proxy.url, read_timeout_s=2.0, connect_timeout_s=2.0)

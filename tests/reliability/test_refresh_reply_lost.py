@@ -101,7 +101,7 @@ class Rig:
 @pytest.fixture
 def rig(service_settings: ServiceSettings, make_client_config: Any) -> Iterator[Rig]:
     settings = service_settings.model_copy(update={"refresh_reuse_grace_s": GRACE_S})
-    accounts = seed_demo(settings.db_url, cases=10)
+    accounts = seed_demo(settings.db_url, cases=10, decidable_as_is=True)
     service_time = ServiceTime()
     running: RunningService = start_in_thread(settings, clock=service_time)
     try:

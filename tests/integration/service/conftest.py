@@ -38,7 +38,7 @@ def clocked_service(service_settings: ServiceSettings) -> Iterator[ClockedServic
     expire them unless a test wants it)."""
     settings = service_settings.model_copy(
         update={"lease_ttl_s": 7200, "access_token_ttl_s": 7 * 24 * 3600})
-    accounts = seed_demo(settings.db_url, cases=30)
+    accounts = seed_demo(settings.db_url, cases=30, decidable_as_is=True)
     clock = SteppedClock()
     running = start_in_thread(settings, clock=clock)
     try:

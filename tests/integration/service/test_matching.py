@@ -10,7 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from reviewer_app.domain import HarmCategory, PolicyArea, ReporterType, Severity, Source
+from reviewer_app.domain import (
+    HarmCategory,
+    PolicyArea,
+    ReporterType,
+    Severity,
+    Source,
+    UserReportContext,
+)
 from reviewer_app.service import pdq
 from reviewer_app.service.imagegen import synthetic_image
 from reviewer_app.service.ingest import NewCase, NewMedia
@@ -38,6 +45,8 @@ def _case(picture: bytes, content_type: str, priority: int) -> NewCase:
                    harm_category=HarmCategory.GRAPHIC_VIOLENCE, severity=Severity.LOW,
                    priority=priority, received_at=now, sla_due_at=now + timedelta(hours=4),
                    reporter_type=ReporterType.USER, reporter_statement="SIMULATED CONTENT",
+                   context=UserReportContext(reporter="user-4711 (simulated)",
+                                             reason="graphic violence"),
                    media=[NewMedia(picture, content_type)])
 
 

@@ -21,7 +21,14 @@ from alembic.config import Config
 from sqlalchemy import func, insert, select
 
 from reviewer_app.contract import SHA256_HEADER
-from reviewer_app.domain import HarmCategory, PolicyArea, ReporterType, Severity, Source
+from reviewer_app.domain import (
+    HarmCategory,
+    PolicyArea,
+    ReporterType,
+    Severity,
+    Source,
+    UserReportContext,
+)
 from reviewer_app.service.accounts import add_user
 from reviewer_app.service.db import MIGRATIONS_DIR, Database, upgrade_head
 from reviewer_app.service.ingest import NewCase, NewMedia
@@ -41,7 +48,9 @@ def _case(media: list[NewMedia], *, priority: int = 100) -> NewCase:
     return NewCase(source=Source.USER_REPORT, policy_area=PolicyArea.COMMUNITY_STANDARDS,
                    harm_category=HarmCategory.GRAPHIC_VIOLENCE, severity=Severity.LOW,
                    priority=priority, received_at=now, sla_due_at=now + timedelta(hours=4),
-                   reporter_type=ReporterType.USER, media=media)
+                   reporter_type=ReporterType.USER, media=media,
+                   context=UserReportContext(reporter="user-4711 (simulated)",
+                                             reason="graphic violence"))
 
 
 @pytest.fixture(scope="module")

@@ -92,7 +92,7 @@ def _outward_address() -> str | None:
 def test_localhost_metrics_refuse_other_peers_and_forwarded_requests(
         service_settings: ServiceSettings) -> None:
     settings = service_settings.model_copy(update={"metrics_access": "localhost"})
-    seed_demo(settings.db_url)
+    seed_demo(settings.db_url, decidable_as_is=True)
     with start_in_thread(settings) as local:
         ok = requests.get(f"{local.url}/metrics", timeout=30)
         assert ok.status_code == 200

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg_service(pg_db_url: str) -> Iterator[LiveService]:
     settings = ServiceSettings(db_url=pg_db_url, **FAST_HASHING)
-    accounts = seed_demo(pg_db_url)
+    accounts = seed_demo(pg_db_url, decidable_as_is=True)
     running = start_in_thread(settings)
     try:
         yield LiveService(url=running.url, accounts=accounts, db_url=pg_db_url,

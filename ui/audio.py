@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reviewer_app.domain import ExposureKind
 from ui.imaging import RevealStep, placeholder
+from ui.playback import muted_unless, release_player
 from ui.render_cache import ExposureSubject
 from ui.video import MAX_RATE, MIN_RATE, RATES, SKIP_S, format_time
 from ui.views.media_viewer import ViewerPolicy
@@ -212,10 +213,7 @@ class AudioView(QWidget):
         self._buffer = QBuffer(self)
         self._buffer.setData(QByteArray(data))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self._audio = QAudioOutput(self)
-        self._audio.setMuted(True)
-        player = QMediaPlayer(self)
-        player.setAudioOutput(self._audio)
+        player = QMediaPlayer(self)  # no audio output until the sound is revealed (M)
         player.mediaStatusChanged.connect(self._on_status)
         player.errorOccurred.connect(self._on_error)
         player.positionChanged.connect(self._on_position)
@@ -237,18 +235,12 @@ class AudioView(QWidget):
         player, audio, buffer = self._player, self._audio, self._buffer
         self._player = self._audio = self._buffer = None
         if player is not None:
-            for signal in (player.mediaStatusChanged, player.errorOccurred,
-                           player.positionChanged, player.durationChanged):
-                signal.disconnect()
-            player.stop()
-            player.setSource(QUrl())
-            player.deleteLater()
-        if audio is not None:
-            audio.setMuted(True)
-            audio.deleteLater()
-        if buffer is not None:
-            buffer.close()
-            buffer.deleteLater()
+            for signal, slot in ((player.mediaStatusChanged, self._on_status),
+                                 (player.errorOccurred, self._on_error),
+                                 (player.positionChanged, self._on_position),
+                                 (player.durationChanged, self._on_duration)):
+                signal.disconnect(slot)
+        release_player(player, audio, buffer)
 
     def _on_waveform(self, generation: int, wave: Waveform) -> None:
         if generation != self._generation or self._problem is not None:
@@ -368,7 +360,7 @@ class AudioView(QWidget):
         the sound is on."""
         if self._audio_on:
             self._set_audio(False)
-        elif self._policy.reveal_modes and self._can_reveal() and self._audio is not None:
+        elif self._policy.reveal_modes and self._can_reveal() and self._player is not None:
             self._set_audio(True)
         self.update()
         return self._audio_on
@@ -381,8 +373,7 @@ class AudioView(QWidget):
         if on == self._audio_on:
             return
         self._audio_on = on
-        if self._audio is not None:
-            self._audio.setMuted(not on)
+        self._audio = muted_unless(on, self._player, self._audio, self)
         if on:
             self._reveal_clock.start()
         elif self._reveal_clock.isValid():

@@ -65,6 +65,7 @@ from safeguards import RevealMode
 from ui import frames
 from ui.imaging import RevealStep, placeholder
 from ui.keyframes import KeyframeStrip
+from ui.playback import muted_unless, release_player
 from ui.render_cache import ExposureSubject
 from ui.views.media_viewer import LENS_RADIUS, ViewerPolicy
 from ui.workers import Workers
@@ -266,10 +267,7 @@ class VideoView(QWidget):
         self._buffer.setData(QByteArray(data))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self._sink = QVideoSink(self)
-        self._audio = QAudioOutput(self)
-        self._audio.setMuted(True)
-        player = QMediaPlayer(self)
-        player.setAudioOutput(self._audio)
+        player = QMediaPlayer(self)  # no audio output until the sound is revealed (M)
         player.setVideoSink(self._sink)
         self._sink.videoFrameChanged.connect(self._on_frame)
         player.mediaStatusChanged.connect(self._on_status)
@@ -299,23 +297,15 @@ class VideoView(QWidget):
         player, sink, audio, buffer = self._player, self._sink, self._audio, self._buffer
         self._player = self._sink = self._audio = self._buffer = None
         if sink is not None:
-            sink.videoFrameChanged.disconnect(self._on_frame)
+            sink.videoFrameChanged.disconnect(self._on_frame)  # no frame reaches us again
         if player is not None:
-            for signal in (player.mediaStatusChanged, player.errorOccurred,
-                           player.positionChanged, player.durationChanged,
-                           player.playbackStateChanged):
-                signal.disconnect()
-            player.stop()
-            player.setSource(QUrl())
-            player.deleteLater()
-        if audio is not None:
-            audio.setMuted(True)
-            audio.deleteLater()
-        if sink is not None:
-            sink.deleteLater()
-        if buffer is not None:
-            buffer.close()
-            buffer.deleteLater()
+            for signal, slot in ((player.mediaStatusChanged, self._on_status),
+                                 (player.errorOccurred, self._on_error),
+                                 (player.positionChanged, self._on_position),
+                                 (player.durationChanged, self._on_duration),
+                                 (player.playbackStateChanged, self._on_state)):
+                signal.disconnect(slot)
+        release_player(player, audio, buffer, sink)
 
     @property
     def subject(self) -> ExposureSubject | None:
@@ -595,14 +585,13 @@ class VideoView(QWidget):
         whether the sound is on."""
         if self._audio_on:
             self._set_audio(False)
-        elif self._policy.reveal_modes and self._can_reveal() and self._audio is not None:
+        elif self._policy.reveal_modes and self._can_reveal() and self._player is not None:
             self._set_audio(True)
         return self._audio_on
 
     def _set_audio(self, on: bool) -> None:
         self._audio_on = on
-        if self._audio is not None:
-            self._audio.setMuted(not on)
+        self._audio = muted_unless(on, self._player, self._audio, self)
         if on:
             if not self._reveal_clock.isValid():
                 self._reveal_clock.start()
@@ -621,8 +610,7 @@ class VideoView(QWidget):
         self._reblur.stop()
         self._step = RevealStep.BLURRED
         self._audio_on = False
-        if self._audio is not None:
-            self._audio.setMuted(True)
+        self._audio = muted_unless(False, self._player, self._audio, self)
         self._sound.setText("muted")
         self._finish_reveal_clock()
         self._refresh()

@@ -15,7 +15,7 @@ from reviewer_app.domain import Source
 from reviewer_app.service.db import Database
 from reviewer_app.service.ingest import NewCase
 from reviewer_app.service.models import CaseRow
-from reviewer_app.service.seed import add_case, demo_case
+from reviewer_app.service.seed import add_case, demo_case, demo_context
 from tests.helpers.service_fixtures import LiveService, ServiceProcessFactory
 from tests.integration.service.api import Api
 from tests.integration.service.conftest import ClockedService
@@ -37,6 +37,9 @@ def _case(db_url: str, due: datetime | None, *, queue: str = QUEUE, received: da
                                **fields}
     if due is not None:
         changes["sla_due_at"] = due
+    source = changes.get("source", base.source)
+    changes.setdefault("context", demo_context(0, source, base.harm_category, base.jurisdiction,
+                                               received))  # what a case of its source carries
     return add_case(db_url, dataclasses.replace(base, **changes))
 
 

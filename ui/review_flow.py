@@ -250,7 +250,6 @@ class ReviewFlow(QObject):
         if entry is not None and entry.item.rendered:
             self.current = entry
             self.sig_opened.emit(entry)
-            self._ensure_renderings(entry)
         else:
             self.sig_loading.emit(case_id)
             if entry is not None:
@@ -258,6 +257,15 @@ class ReviewFlow(QObject):
                              then=lambda: self._opened_if_current(case_id))
             else:
                 self._load(case_id)
+        # The blur is painted first; what only prepares (the sharper steps, the case's
+        # matches, the next cases) is queued behind that paint, for this case if still open.
+        QTimer.singleShot(0, lambda: self._after_open(case_id))
+
+    def _after_open(self, case_id: str) -> None:
+        if self._stopped or self.cache.pinned != case_id:
+            return  # another case was opened since: its own open queued the same
+        if self.current is not None and self.current.case.id == case_id:
+            self._ensure_renderings(self.current)
         self._fetch_matches(case_id)
         self._prefetch_after(case_id)
 

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from reviewer_app.domain import ExposureKind
 from ui.imaging import RevealStep, placeholder
-from ui.playback import muted_unless, release_player
+from ui.playback import SKIP_S, PlayerControls, muted_unless, release_player
 from ui.render_cache import ExposureSubject
-from ui.video import MAX_RATE, MIN_RATE, RATES, SKIP_S, format_time
+from ui.video import format_time
 from ui.views.media_viewer import ViewerPolicy
 from ui.workers import Workers
 
@@ -128,7 +128,7 @@ def _peaks(samples: np.ndarray, buckets: int) -> np.ndarray:
     return np.clip(peaks.astype(np.float32), 0.0, 1.0)
 
 
-class AudioView(QWidget):
+class AudioView(PlayerControls, QWidget):
     """A recording as a waveform with a play head; sound only on purpose.
 
     Signals: as `ui.video.VideoView` (sig_exposure, sig_step_changed, sig_problem,
@@ -290,22 +290,6 @@ class AudioView(QWidget):
             return None
         return RevealStep.BLURRED if not self._audio_on else RevealStep.SHARP_GRAY
 
-    @property
-    def muted(self) -> bool:
-        return not self._audio_on
-
-    @property
-    def player(self) -> QMediaPlayer | None:
-        return self._player
-
-    @property
-    def rate(self) -> float:
-        return self._rate
-
-    @property
-    def position_ms(self) -> int:
-        return self._player.position() if self._player is not None else 0
-
     # ------------------------------------------------------------------ fail closed
 
     def _fail(self, reason: str) -> None:
@@ -401,23 +385,8 @@ class AudioView(QWidget):
         elif not self._hidden and not self._interstitial:
             player.play()
 
-    def skip(self, seconds: float) -> None:
-        if self._player is not None:
-            target = self._player.position() + int(seconds * 1000)
-            self._player.setPosition(max(0, min(target, max(0, self._duration_ms - 1))))
-
-    def set_rate(self, rate: float) -> float:
-        self._rate = max(MIN_RATE, min(MAX_RATE, float(rate)))
-        if self._player is not None:
-            self._player.setPlaybackRate(self._rate)
+    def _rate_shown(self) -> None:
         self.update()
-        return self._rate
-
-    def faster(self) -> float:
-        return self.set_rate(next((r for r in RATES if r > self._rate), MAX_RATE))
-
-    def slower(self) -> float:
-        return self.set_rate(next((r for r in reversed(RATES) if r < self._rate), MIN_RATE))
 
     def _on_position(self, ms: int) -> None:
         self._position_ms = int(ms)

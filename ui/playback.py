@@ -17,6 +17,72 @@ from __future__ import annotations
 from PySide6.QtCore import QBuffer, QObject
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
 
+SKIP_S = 5.0
+RATES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+MIN_RATE, MAX_RATE = RATES[0], RATES[-1]
+
+
+class PlayerControls:
+    """The transport of a view that owns a QMediaPlayer (the clip and the recording views):
+    speed within 0.5..4, skips clamped to the media, and what the view reports of it. The
+    view keeps `_player`, `_rate`, `_duration_ms`, `_audio_on` and `_problem`, and says how it
+    seeks (`_seek_to`) and shows a new speed (`_rate_shown`)."""
+
+    _player: QMediaPlayer | None
+    _rate: float
+    _duration_ms: int
+    _audio_on: bool
+    _problem: str | None
+
+    @property
+    def muted(self) -> bool:
+        return not self._audio_on
+
+    @property
+    def player(self) -> QMediaPlayer | None:
+        return self._player
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @property
+    def position_ms(self) -> int:
+        return self._player.position() if self._player is not None else 0
+
+    @property
+    def duration_ms(self) -> int:
+        return self._duration_ms
+
+    def _within(self, ms: float) -> int:
+        """A position inside the media (its last millisecond at most)."""
+        return max(0, min(int(round(ms)), max(0, self._duration_ms - 1)))
+
+    def skip(self, seconds: float) -> None:
+        if self._player is not None:
+            self._seek_to(self._within(self._player.position() + seconds * 1000))
+
+    def set_rate(self, rate: float) -> float:
+        """Playback speed, clamped to 0.5..4; returns the speed set."""
+        self._rate = max(MIN_RATE, min(MAX_RATE, float(rate)))
+        if self._player is not None:
+            self._player.setPlaybackRate(self._rate)
+        self._rate_shown()
+        return self._rate
+
+    def faster(self) -> float:
+        return self.set_rate(next((r for r in RATES if r > self._rate), MAX_RATE))
+
+    def slower(self) -> float:
+        return self.set_rate(next((r for r in reversed(RATES) if r < self._rate), MIN_RATE))
+
+    def _seek_to(self, ms: int) -> None:
+        if self._player is not None and self._problem is None:
+            self._player.setPosition(int(ms))
+
+    def _rate_shown(self) -> None:
+        """Show the new speed (the view's transport)."""
+
 
 def muted_unless(on: bool, player: QMediaPlayer | None, audio: QAudioOutput | None,
                  parent: QObject) -> QAudioOutput | None:

@@ -65,16 +65,19 @@ from safeguards import RevealMode
 from ui import frames
 from ui.imaging import RevealStep, placeholder
 from ui.keyframes import KeyframeStrip
-from ui.playback import muted_unless, release_player
+from ui.playback import (
+    RATES,
+    SKIP_S,
+    PlayerControls,
+    muted_unless,
+    release_player,
+)
 from ui.render_cache import ExposureSubject
 from ui.views.media_viewer import LENS_RADIUS, ViewerPolicy
 from ui.workers import Workers
 
 __all__ = ["RATES", "VideoView", "format_time"]
 
-RATES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
-MIN_RATE, MAX_RATE = RATES[0], RATES[-1]
-SKIP_S = 5.0
 FRAME_TIMEOUT_MS = 4000
 """No frame within this long of opening, or of the last frame while playing: fail closed."""
 DEFAULT_FRAME_MS = 1000 / 30
@@ -114,7 +117,7 @@ class _Picture(QWidget):
         self._view._move_lens(None)
 
 
-class VideoView(QWidget):
+class VideoView(PlayerControls, QWidget):
     """Plays one clip through the frame safeguard, with the image viewer's reveal ways.
 
     Signals:
@@ -340,26 +343,6 @@ class VideoView(QWidget):
     @property
     def hidden(self) -> bool:
         return self._hidden
-
-    @property
-    def muted(self) -> bool:
-        return not self._audio_on
-
-    @property
-    def player(self) -> QMediaPlayer | None:
-        return self._player
-
-    @property
-    def rate(self) -> float:
-        return self._rate
-
-    @property
-    def position_ms(self) -> int:
-        return self._player.position() if self._player is not None else 0
-
-    @property
-    def duration_ms(self) -> int:
-        return self._duration_ms
 
     @property
     def has_frame(self) -> bool:
@@ -656,12 +639,6 @@ class VideoView(QWidget):
         if self._player is not None:
             self._player.pause()
 
-    def skip(self, seconds: float) -> None:
-        if self._player is None:
-            return
-        target = self._player.position() + int(seconds * 1000)
-        self._seek_to(max(0, min(target, max(0, self._duration_ms - 1))))
-
     def _frame_ms(self) -> float:
         if self._player is not None:
             rate = self._player.metaData().value(QMediaMetaData.Key.VideoFrameRate)
@@ -678,26 +655,10 @@ class VideoView(QWidget):
             return
         self._player.pause()
         delta = self._frame_ms() * (1 if direction >= 0 else -1)
-        target = int(round(self._player.position() + delta))
-        self._seek_to(max(0, min(target, max(0, self._duration_ms - 1))))
+        self._seek_to(self._within(self._player.position() + delta))
 
-    def set_rate(self, rate: float) -> float:
-        """Playback speed, clamped to 0.5..4; returns the speed set."""
-        self._rate = max(MIN_RATE, min(MAX_RATE, float(rate)))
-        if self._player is not None:
-            self._player.setPlaybackRate(self._rate)
+    def _rate_shown(self) -> None:
         self._update_transport()
-        return self._rate
-
-    def faster(self) -> float:
-        return self.set_rate(next((r for r in RATES if r > self._rate), MAX_RATE))
-
-    def slower(self) -> float:
-        return self.set_rate(next((r for r in reversed(RATES) if r < self._rate), MIN_RATE))
-
-    def _seek_to(self, ms: int) -> None:
-        if self._player is not None and self._problem is None:
-            self._player.setPosition(int(ms))
 
     def _on_position(self, ms: int) -> None:
         self._update_transport()

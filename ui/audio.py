@@ -257,28 +257,8 @@ class AudioView(PlayerControls, QWidget):
                        else f"the audio could not be decoded ({type(exc).__name__})")
 
     @property
-    def subject(self) -> ExposureSubject | None:
-        return self._subject
-
-    @property
-    def is_placeholder(self) -> bool:
-        return self._problem is not None
-
-    @property
-    def problem(self) -> str | None:
-        return self._problem
-
-    @property
     def waveform(self) -> Waveform | None:
         return self._waveform
-
-    @property
-    def interstitial(self) -> bool:
-        return self._interstitial
-
-    @property
-    def hidden(self) -> bool:
-        return self._hidden
 
     @property
     def painted_step(self) -> RevealStep | None:

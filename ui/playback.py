@@ -17,15 +17,17 @@ from __future__ import annotations
 from PySide6.QtCore import QBuffer, QObject
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
 
+from ui.render_cache import ExposureSubject
+
 SKIP_S = 5.0
 RATES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 MIN_RATE, MAX_RATE = RATES[0], RATES[-1]
 
 
 class PlayerControls:
-    """The transport of a view that owns a QMediaPlayer (the clip and the recording views):
-    speed within 0.5..4, skips clamped to the media, and what the view reports of it. The
-    view keeps `_player`, `_rate`, `_duration_ms`, `_audio_on` and `_problem`, and says how it
+    """What the clip and the recording views share: their state as the window reads it (the
+    item, withheld or not, behind its warning, hidden) and the transport (speed within 0.5..4,
+    skips clamped to the media). The view keeps the underscored fields below and says how it
     seeks (`_seek_to`) and shows a new speed (`_rate_shown`)."""
 
     _player: QMediaPlayer | None
@@ -33,6 +35,31 @@ class PlayerControls:
     _duration_ms: int
     _audio_on: bool
     _problem: str | None
+    _subject: ExposureSubject | None
+    _interstitial: bool
+    _hidden: bool
+
+    @property
+    def subject(self) -> ExposureSubject | None:
+        """The item loaded: what its exposures are booked to."""
+        return self._subject
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self._problem is not None
+
+    @property
+    def problem(self) -> str | None:
+        """Why the media was withheld (None: it was not)."""
+        return self._problem
+
+    @property
+    def interstitial(self) -> bool:
+        return self._interstitial
+
+    @property
+    def hidden(self) -> bool:
+        return self._hidden
 
     @property
     def muted(self) -> bool:

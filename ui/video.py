@@ -311,21 +311,9 @@ class VideoView(PlayerControls, QWidget):
         release_player(player, audio, buffer, sink)
 
     @property
-    def subject(self) -> ExposureSubject | None:
-        return self._subject
-
-    @property
     def picture(self) -> QWidget:
         """The area the frames are painted in (for grabs and layout)."""
         return self._picture
-
-    @property
-    def is_placeholder(self) -> bool:
-        return self._problem is not None
-
-    @property
-    def problem(self) -> str | None:
-        return self._problem
 
     @property
     def painted_step(self) -> RevealStep | None:
@@ -335,14 +323,6 @@ class VideoView(PlayerControls, QWidget):
                 or self._image is None):
             return None
         return self._image_step
-
-    @property
-    def interstitial(self) -> bool:
-        return self._interstitial
-
-    @property
-    def hidden(self) -> bool:
-        return self._hidden
 
     @property
     def has_frame(self) -> bool:

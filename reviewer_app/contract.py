@@ -726,3 +726,19 @@ class CaseCreated(Envelope):
     queue: str
     sla_due_at: AwareDatetime
     media_ids: list[str]
+
+
+# ------------------------------------------------------------ replies
+# Reply templates per source and outcome, and the reply a decision sends.
+
+
+# ------------------------------------------------------------ quality and appeals
+# Blind second reviews, agreement (percent, Cohen's kappa), disagreements, appeals.
+
+
+# ------------------------------------------------------------ policy versions
+# The versioned policy taxonomy, its change notes, and who has seen them.
+
+
+# ------------------------------------------------------------ undo and corrections
+# A synced decision corrected by a new, audited one that supersedes it.

@@ -102,6 +102,9 @@ class Role(enum.StrEnum):
     SPECIALIST = "specialist"
     WELLNESS_LEAD = "wellness_lead"
     ADMIN = "admin"
+    INTEGRATION = "integration"
+    """A partner system's account: it submits cases (and appeals) over HTTP, and reads nothing
+    of anyone's content, people or counters."""
 
 
 class MediaKind(enum.StrEnum):

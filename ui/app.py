@@ -29,6 +29,7 @@ from reviewer_app.client.session import ReviewSession
 from reviewer_app.client.sync import SyncEngine
 from reviewer_app.config import ClientConfig
 from reviewer_app.contract import Me
+from reviewer_app.domain import Role
 from ui.console.lead_console import build_console, wants_console
 from ui.main_window import MainWindow
 from ui.review_flow import ReviewFlow
@@ -265,8 +266,16 @@ def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None
                        lambda exc: give_up(exc, heading))
 
     def attempt(user: str, password: str, on_result: Callable[[str | None], None]) -> None:
-        signing_in.run(lambda: session.login(user, password),
-                       lambda _me: on_result(None), lambda exc: on_result(str(exc)))
+        def signed_in(me: Me | None) -> None:
+            if me is not None and me.role is Role.INTEGRATION:
+                signing_in.run(session.logout, lambda _r: None, lambda _exc: None)
+                on_result("this is an integration account: partner systems use it to send "
+                          "cases over the API; it cannot sign in to the workstation")
+            else:
+                on_result(None)
+
+        signing_in.run(lambda: session.login(user, password), signed_in,
+                       lambda exc: on_result(str(exc)))
 
     if demo_credentials is None and demo_logins and headless:
         demo_credentials = demo_logins[0][1:]  # no screen to choose on: the first account

@@ -306,11 +306,14 @@ TeamLead = Annotated[CurrentUser, Depends(Access(
     roles=frozenset({Role.WELLNESS_LEAD, Role.ADMIN}), own_team=frozenset({Role.WELLNESS_LEAD}),
     refused="only this team's wellness lead or an admin may do this"))]
 TeamMember = Annotated[CurrentUser, Depends(Access(
-    roles=frozenset(Role), own_team=frozenset({Role.SPECIALIST, Role.WELLNESS_LEAD}),
+    roles=frozenset({Role.SPECIALIST, Role.WELLNESS_LEAD, Role.ADMIN}),
+    own_team=frozenset({Role.SPECIALIST, Role.WELLNESS_LEAD}),
     refused="only a member of this team or an admin may read this"))]
 """A team's policy: its members read what they work under; only its lead or an admin edits."""
 LeadOrAdmin = Annotated[CurrentUser, Depends(require_role(Role.WELLNESS_LEAD, Role.ADMIN))]
 Admin = Annotated[CurrentUser, Depends(require_role(Role.ADMIN))]
+Intake = Annotated[CurrentUser, Depends(require_role(Role.ADMIN, Role.INTEGRATION))]
+"""Submitting cases from outside: an admin, or a partner system's integration account."""
 
 
 @router.get("/me", response_model=Me, responses=problems())

@@ -29,7 +29,7 @@ from reviewer_app.contract import (
 )
 from reviewer_app.domain import ProblemCode
 from reviewer_app.service import audit, idempotency, sources
-from reviewer_app.service.auth import Admin
+from reviewer_app.service.auth import Intake
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.decisions import keyed_write
 from reviewer_app.service.ingest import (
@@ -103,7 +103,7 @@ def new_case_of(intake: CaseIntake, ctx: ServiceContext, media: list[NewMedia]) 
 def post_case(
     intake: CaseIntake,
     request: Request,
-    user: Admin,
+    user: Intake,
     ctx: Annotated[ServiceContext, Depends(get_ctx)],
     idempotency_key: Annotated[str, Header(alias=IDEMPOTENCY_HEADER, min_length=1,
                                            max_length=idempotency.MAX_KEY_LENGTH,

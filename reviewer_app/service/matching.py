@@ -397,7 +397,7 @@ def _flag_ingested(session: Session, entries: list[HashBankEntryRow], threshold:
 # ------------------------------------------------------------------------------ reading
 
 MatchReader = Annotated[CurrentUser, Depends(Access(
-    roles=frozenset(Role),
+    roles=frozenset({Role.SPECIALIST, Role.WELLNESS_LEAD, Role.ADMIN}),
     refused="only a specialist holding the case, a lead or an admin may read its matches"))]
 """Matches carry case ids and decisions, never content: leads read them too (the exposure a
 match avoided is theirs to see); a specialist, only for a case they may read."""

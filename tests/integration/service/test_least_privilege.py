@@ -20,7 +20,7 @@ from tests.integration.service.api import Api
 
 TEAM = "escalations"
 OTHER_TEAM = "graphic"
-EVERYONE = frozenset({"demo", "lead", "admin", "other", "other-lead"})
+EVERYONE = frozenset({"demo", "lead", "admin", "other", "other-lead", "partner"})
 REVIEWERS = frozenset({"demo", "other"})  # the specialists, one per team
 CONTENT_READERS = REVIEWERS | {"admin"}
 TEAM_LEADS = frozenset({"lead", "admin"})
@@ -65,6 +65,7 @@ def _login(live: LiveService, user: str, password: str) -> Api:
 def world(live_service: LiveService) -> World:
     add_user(live_service.db_url, "other", "other-specialist-pw", "specialist", OTHER_TEAM)
     add_user(live_service.db_url, "other-lead", "other-lead-pw", "wellness_lead", OTHER_TEAM)
+    add_user(live_service.db_url, "partner", "partner-system-pw", "integration", "partners")
     accounts = live_service.accounts
     apis = {
         "demo": _login(live_service, *accounts.specialist),
@@ -72,6 +73,7 @@ def world(live_service: LiveService) -> World:
         "admin": _login(live_service, *accounts.admin),
         "other": _login(live_service, "other", "other-specialist-pw"),
         "other-lead": _login(live_service, "other-lead", "other-lead-pw"),
+        "partner": _login(live_service, "partner", "partner-system-pw"),
     }
     lease = apis["demo"].lease(5).json()
     cases = [apis["demo"].call("GET", f"/cases/{c['id']}").json() for c in lease["cases"]]
@@ -178,7 +180,7 @@ def _routes(w: World) -> list[Route]:
               Variant(f"/teams/{TEAM}/exposure-avoided"),
               Variant(f"{bad_team}/exposure-avoided")),
         # intake over HTTP
-        Route("POST", "/v1/cases", frozenset({"admin"}),
+        Route("POST", "/v1/cases", frozenset({"admin", "partner"}),
               Variant("/cases", {"source": "trusted_flagger", "policy_area": "regulatory",
                                  "harm_category": "other", "severity": 1},
                       {IDEMPOTENCY_HEADER: key}),

@@ -37,7 +37,13 @@ from PySide6.QtWidgets import (
 from reviewer_app import __version__
 from reviewer_app.client.errors import ClientError
 from reviewer_app.contract import CaseMatches
-from reviewer_app.domain import Action, CaseSummary, ExposureEvent, HarmCategory, ProblemCode
+from reviewer_app.domain import (
+    CLOSING_ACTIONS,
+    CaseSummary,
+    ExposureEvent,
+    HarmCategory,
+    ProblemCode,
+)
 from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
 from ui.imaging import RevealStep, SafeRendering, placeholder
@@ -192,7 +198,8 @@ class MainWindow(QMainWindow):
         self.act_palette = a("Command palette", "Ctrl+K", self.open_palette, "palette")
         self.act_apply_match = a("Apply the earlier decision without revealing", "Ctrl+Shift+A",
                                  self.apply_match, "applyMatch")
-        self.act_decide_group = a("Decide the whole group", "Ctrl+Shift+G", self.decide_group,
+        self.act_decide_group = a("Group decision on/off: the next decision goes to the whole "
+                                  "near-duplicate group", "Ctrl+Shift+G", self.decide_group,
                                   "decideGroup")
         self.act_hide = a("Hide everything now / show blurred again", "H", self.toggle_hidden,
                           "hideNow")
@@ -547,25 +554,33 @@ class MainWindow(QMainWindow):
         self.flow.apply_match()
 
     def decide_group(self) -> None:
-        """The whole group decided the way the decision bar is set (remove when no action is
-        chosen there: a group is for the same picture again)."""
+        """Arms (or disarms) the group decision: the next decision taken on the viewed case,
+        whatever action it is, goes to every case of its near-duplicate group."""
         if self._locked or self.flow.current is None or not self.match_banner.can_group:
             return
-        refs = self.decision_bar.citations()
-        if refs is None:
-            return
-        if not refs:
-            self.show_error("Pick a policy citation (C) before deciding the group.")
-            return
-        self.media.clear()
-        self.match_banner.set_matches(None, None)
-        self.flow.decide_group(Action.REMOVE, policy_refs=refs,
-                               reason=self.decision_bar.reason.text().strip())
+        armed = not self.match_banner.group_armed
+        self.match_banner.set_group_armed(armed)
+        self.statusBar().showMessage(
+            "Group decision on: decide this case (R, K, T or L) and the whole group is "
+            "decided the same way." if armed else
+            "Group decision off: the next decision is for this case only.", 8000)
 
     def decide(self, draft: DecisionDraft) -> None:
         if self._locked or self.flow.current is None:
             return
+        group = self.match_banner.group_armed
+        if group and draft.action not in CLOSING_ACTIONS:
+            self.show_error("A group is decided remove, keep, restrict or label: escalate or "
+                            "ask for information on this case alone (Ctrl+Shift+G turns the "
+                            "group decision off).")
+            return
         self.media.clear()  # the reveal ends here, booked to the item decided
+        if group:
+            self.match_banner.set_matches(None, None)
+            self.flow.decide_group(draft.action, policy_refs=draft.policy_refs,
+                                   reason=draft.reason, legal_ground=draft.legal_ground,
+                                   claim=draft.claim)
+            return
         self.flow.decide(draft.action, policy_refs=draft.policy_refs, reason=draft.reason,
                          escalate_to=draft.escalate_to, legal_ground=draft.legal_ground,
                          claim=draft.claim)

@@ -550,7 +550,8 @@ class ReviewFlow(QObject):
                     escalate_to=None)
         self.refresh_avoided()
 
-    def decide_group(self, action: Any, *, policy_refs: tuple[str, ...], reason: str) -> None:
+    def decide_group(self, action: Any, *, policy_refs: tuple[str, ...], reason: str,
+                     legal_ground: Any = None, claim: Any = None) -> None:
         """Decide the open case and, on the service, its whole near-duplicate group."""
         entry = self.current
         if entry is None:
@@ -561,7 +562,8 @@ class ReviewFlow(QObject):
 
         def op() -> object:
             return self.session.decide_group(case_id, action, policy_refs=policy_refs,
-                                             reason=reason, handle_ms=handle_ms)
+                                             reason=reason, legal_ground=legal_ground,
+                                             claim=claim, handle_ms=handle_ms)
 
         def done(result: Any) -> None:
             for member in result.decided:

@@ -226,12 +226,14 @@ class ReviewSession:
 
     def decide_group(self, case_id: str, action: domain.Action, *,
                      policy_refs: Sequence[str] = (), reason: str = "",
+                     legal_ground: domain.LegalGround | None = None,
+                     claim: domain.ClaimResolution | None = None,
                      handle_ms: int = 0) -> contract.GroupDecisionResult:
         """Decides the case viewed (queued in the outbox first, so it is never lost), then
         asks the service to decide its near-duplicate group the same way; the group's cases
         leased here are marked decided on this computer too."""
         decision = self.decide(case_id, action, policy_refs=policy_refs, reason=reason,
-                               handle_ms=handle_ms)
+                               legal_ground=legal_ground, claim=claim, handle_ms=handle_ms)
         result = matches.decide_group(self._api, decision)
         with self.store.write() as db:
             for member in result.decided:

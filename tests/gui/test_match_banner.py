@@ -17,7 +17,7 @@ from reviewer_app.service.imagegen import synthetic_image
 from reviewer_app.service.models import ExposureRow
 from tests.gui.test_workstation import WAIT_MS, case_on_screen, service_case_status
 from tests.integration.service.api import Api
-from tests.integration.service.test_group_decisions import _add, _login, _specialist
+from tests.integration.service.test_group_decisions import _add, _decisions, _login, _specialist
 from tests.integration.service.test_matching import _altered
 
 
@@ -93,3 +93,39 @@ def test_a_bank_match_is_flagged_and_decided_without_a_reveal(
     assert _revealed(live_service.db_url, flagged) == 0
     demo = _login(live_service, live_service.accounts.specialist)
     assert demo.call("GET", "/me/exposure-avoided").json()["total"] == 1
+
+
+def test_a_group_decision_takes_the_action_chosen_and_reaches_every_case_once(
+        qtbot: Any, workstation: Any, live_service: Any) -> None:
+    """Ctrl+Shift+G arms the group decision; the next decision (here keep, not remove) goes
+    to the whole group, each case decided once on the service, none of the others shown;
+    an escalation is refused while armed and decides nothing."""
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    picture = synthetic_image(7070, width=1280, height=720, fmt="PNG")
+    viewed = _add(live_service, picture, "image/png", 100)
+    others = [_add(live_service, _altered(picture), "image/jpeg", 99),
+              _add(live_service, picture, "image/png", 98)]
+
+    _open_pulled(qtbot, ws, viewed)
+    qtbot.waitUntil(lambda: ws.window.match_banner.can_group, timeout=WAIT_MS)
+    assert "Group of 3 near-identical cases" in ws.window.match_banner.text.text()
+    group_keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    QTest.keyClick(ws.window, Qt.Key.Key_G, group_keys)
+    assert ws.window.match_banner.group_armed
+    assert "all 3 cases" in ws.window.match_banner.group_button.text()
+    if ws.window.viewer.interstitial:
+        QTest.keyClick(ws.window.viewer, Qt.Key.Key_Return)
+    QTest.keyClick(ws.window.viewer, Qt.Key.Key_E)
+    assert viewed not in ws.flow.decided
+    assert "A group is decided remove, keep, restrict or label" in \
+        ws.window.statusBar().currentMessage()
+    QTest.keyClick(ws.window.viewer, Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: viewed in ws.flow.decided, timeout=WAIT_MS)
+    ws.sync.wake()
+    qtbot.waitUntil(lambda: all(service_case_status(live_service, c) == CaseStatus.DECIDED
+                                for c in [viewed, *others]), timeout=WAIT_MS)
+    decided = _decisions(live_service.db_url)
+    assert {c: [a for _id, a, _r in decided[c]] for c in [viewed, *others]} == {
+        c: ["keep"] for c in [viewed, *others]}
+    assert all(_revealed(live_service.db_url, c) == 0 for c in others)

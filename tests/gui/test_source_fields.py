@@ -43,7 +43,7 @@ def test_a_regulator_decision_that_restricts_needs_a_legal_ground(qtbot: Any) ->
     assert bar.outcome.isHidden()
     bar.commit(Action.REMOVE)
     assert drafts == []
-    assert problems == ["Choose a legal ground and explain it (G) before this decision."]
+    assert problems == ["Choose a legal ground and explain it (Alt+G) before this decision."]
     bar.ground.setCurrentIndex(bar.ground.findData("illegal_content"))
     bar.commit(Action.REMOVE)  # a code without an explanation is not a ground yet
     assert drafts == []

@@ -84,9 +84,9 @@ class DecisionDraft:
 
 
 FIELD_PROMPTS = {
-    "legal_ground": "Choose a legal ground and explain it (G) before this decision.",
-    "claim": "Choose the claim's outcome (O) before this decision.",
-    "claim.counter_notice_possible": "Say whether a counter-notice is possible (O, then "
+    "legal_ground": "Choose a legal ground and explain it (Alt+G) before this decision.",
+    "claim": "Choose the claim's outcome (Alt+O) before this decision.",
+    "claim.counter_notice_possible": "Say whether a counter-notice is possible (Alt+O, then "
                                      "Tab) before deciding this copyright claim.",
 }
 """What the bar says when `domain.DECISION_NEEDS` finds a field missing."""

@@ -35,10 +35,16 @@ def banner_lines(found: CaseMatches | None) -> list[str]:
     return lines
 
 
+GROUP_IDLE = "Decide the whole group (Ctrl+Shift+G)"
+GROUP_ARMED = ("Group decision on: your next decision goes to all {size} cases "
+               "(Ctrl+Shift+G: this case only)")
+
+
 class MatchBanner(QFrame):
     """Signals:
         sig_apply(): apply the earlier decision without revealing.
-        sig_group(): decide the whole group the way the decision bar is set.
+        sig_group(): arm (or disarm) the group decision: the reviewer's next decision on
+            the viewed case, whatever its action, goes to the whole group.
     """
 
     sig_apply = Signal()
@@ -60,13 +66,25 @@ class MatchBanner(QFrame):
         self.apply_button.setObjectName("applyMatch")
         self.apply_button.clicked.connect(self.sig_apply.emit)
         row.addWidget(self.apply_button)
-        self.group_button = QPushButton("Decide the whole group (Ctrl+Shift+G)", self)
+        self.group_button = QPushButton(GROUP_IDLE, self)
         self.group_button.setObjectName("decideGroup")
+        self.group_button.setCheckable(True)
         self.group_button.clicked.connect(self.sig_group.emit)
         row.addWidget(self.group_button)
         self.case_id: str | None = None
         self.matches: CaseMatches | None = None
         self.hide()
+
+    @property
+    def group_armed(self) -> bool:
+        """The next decision goes to the whole group (Ctrl+Shift+G armed it)."""
+        return self.group_button.isChecked() and self.can_group
+
+    def set_group_armed(self, armed: bool) -> None:
+        armed = armed and self.can_group
+        self.group_button.setChecked(armed)
+        size = len(self.matches.near_duplicates) + 1 if self.matches is not None else 0
+        self.group_button.setText(GROUP_ARMED.format(size=size) if armed else GROUP_IDLE)
 
     @property
     def can_apply(self) -> bool:
@@ -84,4 +102,5 @@ class MatchBanner(QFrame):
         self.text.setAccessibleName("; ".join(lines))
         self.apply_button.setVisible(self.can_apply)
         self.group_button.setVisible(self.can_group)
+        self.set_group_armed(False)
         self.setVisible(bool(lines))

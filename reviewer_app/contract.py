@@ -316,6 +316,10 @@ class PersonDashboard(Envelope):
     break_state: BreakState
     overrides: list[MemberOverride] = Field(default_factory=list,
                                             description="active overrides only")
+    exposure_avoided: ExposureAvoided = Field(
+        default_factory=lambda: ExposureAvoided(),
+        description="reveals near-duplicate matching spared them, as GET "
+                    "/v1/teams/{team}/exposure-avoided counts them")
 
 
 class TrendPoint(Envelope):

@@ -52,6 +52,7 @@ from reviewer_app.service.exposure import (
     completed_weeks,
     mood_weeks,
 )
+from reviewer_app.service.groups import avoided_by_user
 from reviewer_app.service.models import (
     AuditRow,
     ExposureDayRow,
@@ -440,7 +441,7 @@ def _compliance(recorded: list[int], scheduler: BreakScheduler, since: datetime,
 
 def _person(s: Session, ctx: ServiceContext, person: _Person, team_policy: ExposurePolicy,
             periods: ServicePeriods, ledger: ExposureLedger,
-            thresholds: Thresholds) -> PersonDashboard:
+            thresholds: Thresholds, avoided: ExposureAvoided) -> PersonDashboard:
     now = periods.now
     policy = team_policy
     if team_policy.overrides or person.overrides:
@@ -466,6 +467,7 @@ def _person(s: Session, ctx: ServiceContext, person: _Person, team_policy: Expos
         "breaks_week": _compliance(person.breaks_week, scheduler, periods.week_start, finished),
         "break_state": state,
         "overrides": [member_override(o, person.username) for o in person.overrides],
+        "exposure_avoided": avoided,
     })
 
 
@@ -580,8 +582,9 @@ def build(s: Session, ctx: ServiceContext, team: str) -> tuple[TeamDashboard, Se
     for o in team_active_overrides(s, team, now):
         if o.user_id in people:
             people[o.user_id].overrides.append(o)
-    persons = [_person(s, ctx, p, policy, periods, ledger, thresholds)
-               for p in people.values()]
+    avoided = avoided_by_user(s, list(people), periods)
+    persons = [_person(s, ctx, p, policy, periods, ledger, thresholds, avoided[uid])
+               for uid, p in people.items()]
     persons.sort(key=lambda p: (not p.near_cap, -p.max_fraction, p.username))
     spread = {p.username: p.severe_today() for p in people.values()}
     total = sum(spread.values())

@@ -363,6 +363,9 @@ def test_the_dashboard_shows_the_services_figures_and_exports_them(
     cell = model.index(row, columns.index("Today revealed")).data()
     assert cell == sum(f.revealed for f in demo.today)
     assert model.index(row, columns.index("Week shown")).data() == sum(f.shown for f in demo.week)
+    avoided = service.people[[p.username for p in service.people].index(demo.username)]
+    assert model.index(row, columns.index("Exposure avoided today / week")).data() == \
+        f"{avoided.exposure_avoided.today} / {avoided.exposure_avoided.week}"
     assert "at least 5 people" in view.mood.text()
     assert "Last updated" in view.updated.text()
 
@@ -380,6 +383,7 @@ def test_the_dashboard_shows_the_services_figures_and_exports_them(
                         and r["period"] == period and r["harm_category"] == f.harm_category)
             assert int(line["shown"]) == f.shown
             assert int(line["revealed"]) == f.revealed
+            assert int(line["exposure_avoided"]) == getattr(demo.exposure_avoided, period)
             assert float(line["revealed_seconds"]) == pytest.approx(f.revealed_seconds, abs=1e-3)
 
     png = tmp_path / "trend.png"

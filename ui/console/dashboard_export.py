@@ -16,6 +16,7 @@ CSV_COLUMNS = (
     "team", "generated_at", "username", "period", "period_start", "harm_category", "shown",
     "revealed", "revealed_seconds", "revealed_hms", "severe_revealed", "near_cap",
     "max_cap_fraction", "cap_hits", "breaks_due", "breaks_taken", "breaks_overridden",
+    "exposure_avoided",
 )
 
 
@@ -53,6 +54,8 @@ def csv_rows(dashboard: TeamDashboard) -> Iterator[dict[str, Any]]:
                     "breaks_due": breaks.due,
                     "breaks_taken": breaks.taken,
                     "breaks_overridden": breaks.overridden,
+                    "exposure_avoided": (person.exposure_avoided.today if period == "today"
+                                         else person.exposure_avoided.week),
                 }
 
 

@@ -62,6 +62,8 @@ COLUMNS: tuple[tuple[str, Cell], ...] = (
     ("Breaks this week", lambda p, t, w: breaks_text(p.breaks_week)),
     ("Now", lambda p, t, w: state_text(p)),
     ("Overrides", lambda p, t, w: overrides_text(p)),
+    ("Exposure avoided today / week",
+     lambda p, t, w: f"{p.exposure_avoided.today} / {p.exposure_avoided.week}"),
 )
 """Each column's title and its cell from the person and their (shown, revealed, seconds
 revealed) totals of today and of this week."""

@@ -152,6 +152,10 @@ def test_a_group_decision_reaches_every_case_it_may_exactly_once(
     by_name = {p["username"]: p["total"] for p in team["people"]}
     assert by_name[live_service.accounts.specialist[0]] == 2
     assert team["total"]["total"] == 2
+    # and the lead's dashboard carries the same figure on the person's row
+    board = lead.call("GET", f"/teams/{live_service.accounts.team}/dashboard").json()
+    row = next(p for p in board["people"] if p["username"] == live_service.accounts.specialist[0])
+    assert row["exposure_avoided"] == {"today": 2, "week": 2, "total": 2}
 
 
 def test_a_case_in_no_group_is_refused_and_only_a_specialist_decides_groups(

@@ -414,12 +414,16 @@ QueueName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9
 
 class RoutingRule(Envelope):
     """Sends a new case to `queue` when every condition it names matches (a rule naming none
-    matches every case). Rules are tried in order; the first match wins."""
+    matches every case). Rules are tried in order; the first match wins. A rule naming a
+    `hash_bank` applies only to a case that bank flagged, and moves it when it is flagged
+    (at ingest, or when the bank gains an entry its media match), while nobody holds it."""
 
     queue: QueueName
     source: Source | None = None
     policy_area: PolicyArea | None = None
     harm_category: HarmCategory | None = None
+    hash_bank: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="a bank's name, or `*` for any bank")
 
 
 class RoutingTable(Envelope):

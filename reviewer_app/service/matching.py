@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -38,7 +39,7 @@ from reviewer_app.contract import (
     NearDuplicate,
 )
 from reviewer_app.domain import Action, Identifier, MediaKind, ProblemCode, Role
-from reviewer_app.service import audit, hashindex, pdq
+from reviewer_app.service import audit, hashindex, pdq, routing
 from reviewer_app.service.auth import Access, Admin, CurrentUser
 from reviewer_app.service.cases import may_read
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
@@ -93,7 +94,7 @@ class _Hit:
 
 def on_case_ingested(
     session: Session, case_id: str, media: Sequence[IngestedMedia], *,
-    threshold: int = DEFAULT_THRESHOLD,
+    threshold: int = DEFAULT_THRESHOLD, now: datetime | None = None,
 ) -> None:
     """Hashes the new case's media, joins it to the group of every earlier case it matches
     (merging their groups), flags it with the banks it matches, then files its hashes for the
@@ -108,7 +109,7 @@ def on_case_ingested(
     session.add(CaseMatchRow(case_id=case_id, near_dup_group=group))
     session.flush()
     if bank_hits:
-        _record_bank_hits(session, case_id, bank_hits)
+        _record_bank_hits(session, case_id, bank_hits, now or datetime.now(UTC))
 
 
 def hashes_of(media: IngestedMedia) -> list[pdq.PdqHash]:
@@ -271,9 +272,11 @@ def _join_groups(session: Session, near: list[_MediaHit]) -> str:
     return group
 
 
-def _record_bank_hits(session: Session, case_id: str, hits: list[_Hit]) -> int:
+def _record_bank_hits(session: Session, case_id: str, hits: list[_Hit],
+                      now: datetime) -> int:
     """Records the case's bank matches (once each) and flags it with the bank of the nearest
-    one, unless it is flagged already; returns how many were new."""
+    one, unless it is flagged already (then routed: `routing.on_bank_match`); returns how
+    many were new."""
     known = {(row.media_id, row.entry_id) for row in session.execute(
         select(CaseBankMatchRow.media_id, CaseBankMatchRow.entry_id)
         .where(CaseBankMatchRow.case_id == case_id))}
@@ -290,6 +293,8 @@ def _record_bank_hits(session: Session, case_id: str, hits: list[_Hit]) -> int:
             select(HashBankRow.name).join(HashBankEntryRow,
                                           HashBankEntryRow.bank_id == HashBankRow.id)
             .where(HashBankEntryRow.id == int(new[0].owner)))
+        if flags.bank_match is not None:
+            routing.on_bank_match(session, case_id, flags.bank_match, now)
     session.flush()
     return len(new)
 
@@ -358,7 +363,7 @@ def post_hash_bank_entries(
         s.flush()
         s.add_all(HashBankKeyRow(key=key, entry_id=row.id)
                   for row in rows for key in hashindex.chunk_keys(int(row.hash, 16)))
-        flagged = _flag_ingested(s, rows, threshold_of(ctx))
+        flagged = _flag_ingested(s, rows, threshold_of(ctx), now)
         audit.record(s, at=now, actor=user.username, action="hash_bank_entries_added",
                      subject_type="hash_bank", subject_id=name, client=client_of(request),
                      detail={"added": len(rows), "already_present": len(present),
@@ -367,7 +372,8 @@ def post_hash_bank_entries(
             bank=name, added=len(rows), already_present=len(present), cases_flagged=flagged))
 
 
-def _flag_ingested(session: Session, entries: list[HashBankEntryRow], threshold: int) -> int:
+def _flag_ingested(session: Session, entries: list[HashBankEntryRow], threshold: int,
+                   now: datetime) -> int:
     """Flags the cases already ingested whose media match one of the new entries (each
     media with its nearest new entry); returns how many cases gained a match."""
     # the entries stand in for a case's media: each hit's `media_id` is then an entry id
@@ -389,7 +395,7 @@ def _flag_ingested(session: Session, entries: list[HashBankEntryRow], threshold:
         best: dict[tuple[str, str], _Hit] = {}
         for h in sorted(hits, key=lambda h: (h.distance, int(h.owner))):
             best.setdefault((h.owner, h.media_id), h)
-        if _record_bank_hits(session, case_id, list(best.values())):
+        if _record_bank_hits(session, case_id, list(best.values()), now):
             flagged += 1
     return flagged
 

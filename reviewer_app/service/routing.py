@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -30,7 +31,7 @@ from reviewer_app.contract import (
     TeamQueues,
     TeamQueuesUpdate,
 )
-from reviewer_app.domain import EscalationTeam, HarmCategory, PolicyArea, Source
+from reviewer_app.domain import CaseStatus, EscalationTeam, HarmCategory, PolicyArea, Source
 from reviewer_app.service import audit
 from reviewer_app.service.auth import Admin, LeadOrAdmin, TeamMember
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
@@ -77,11 +78,31 @@ class Routing:
         if route:
             return route
         for rule in self.rules:
-            if ((rule.source is None or rule.source is source)
-                    and (rule.policy_area is None or rule.policy_area is policy_area)
-                    and (rule.harm_category is None or rule.harm_category is harm_category)):
+            if rule.hash_bank is None and _matches(rule, source, policy_area, harm_category):
                 return rule.queue
         return self.default_queue
+
+    def bank_queue_for(self, bank: str, *, source: Source, policy_area: PolicyArea,
+                       harm_category: HarmCategory) -> str | None:
+        """The queue of the first rule for `bank` (or any bank) the case matches, if any."""
+        for rule in self.rules:
+            if (rule.hash_bank in (bank, ANY_BANK)
+                    and _matches(rule, source, policy_area, harm_category)):
+                return rule.queue
+        return None
+
+
+def _matches(rule: RoutingRule, source: Source, policy_area: PolicyArea,
+             harm_category: HarmCategory) -> bool:
+    return ((rule.source is None or rule.source is source)
+            and (rule.policy_area is None or rule.policy_area is policy_area)
+            and (rule.harm_category is None or rule.harm_category is harm_category))
+
+
+ANY_BANK = "*"
+BANK_MATCH_PRIORITY = 95
+"""A case a hash bank flagged is raised to at least this priority while it waits: known
+material is decided first (and needs no reveal)."""
 
 
 DEFAULT_ROUTING = Routing(DEFAULT_RULES, DEFAULT_QUEUE)
@@ -114,6 +135,27 @@ def route_for(session: Session, *, source: Source, policy_area: PolicyArea,
     """The queue a new case enters: `route` when the ingest names one, else the rules'."""
     return load_routing(session).queue_for(source=source, policy_area=policy_area,
                                            harm_category=harm_category, route=route)
+
+
+def on_bank_match(session: Session, case_id: str, bank: str, now: datetime) -> None:
+    """A case a hash bank just flagged: while it waits in a queue (nobody holds it, nobody
+    decided it), it is raised to BANK_MATCH_PRIORITY and moved to the queue a routing rule
+    for that bank names; audited `bank_match_routed` when anything changed."""
+    case = session.get(CaseRow, case_id)
+    if case is None or case.status != CaseStatus.QUEUED.value:
+        return
+    queue = load_routing(session).bank_queue_for(
+        bank, source=Source(case.source), policy_area=PolicyArea(case.policy_area),
+        harm_category=HarmCategory(case.harm_category))
+    before = (case.queue, case.priority)
+    case.priority = max(case.priority, BANK_MATCH_PRIORITY)
+    if queue is not None:
+        case.queue = queue
+    if (case.queue, case.priority) != before:
+        audit.record(session, at=now, actor="service", action="bank_match_routed",
+                     subject_type="case", subject_id=case_id,
+                     detail={"bank": bank, "queue": [before[0], case.queue],
+                             "priority": [before[1], case.priority]})
 
 
 # ------------------------------------------------------------------ teams' queues

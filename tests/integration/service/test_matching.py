@@ -196,3 +196,51 @@ def test_the_matching_routes_are_in_the_openapi_document(live_service: LiveServi
                        ("get_case_matches", "cases")):
         assert ops[op_id]["tags"] == [tag]
     assert "403" in ops["post_hash_bank"]["responses"]
+
+
+def _queue_and_priority(service: LiveService, case_id: str) -> tuple[str, int]:
+    from reviewer_app.service.db import Database
+    from reviewer_app.service.models import CaseRow
+
+    db = Database(service.db_url, pool_size=1)
+    try:
+        with db.read() as s:
+            row = s.get(CaseRow, case_id)
+            assert row is not None
+            return row.queue, row.priority
+    finally:
+        db.dispose()
+
+
+def test_a_bank_match_is_routed_to_the_banks_queue_and_raised_in_priority(
+    live_service: LiveService,
+) -> None:
+    """A routing rule naming a bank moves the cases that bank flags, at ingest and when the
+    bank grows later, and raises them to priority 95; an unflagged case is left alone."""
+    admin = _signed_in(live_service, live_service.accounts.admin)
+    table = admin.call("GET", "/routing").json()
+    rules = [{"queue": "known-material", "hash_bank": "known-violating"}, *table["rules"]]
+    put = admin.call("PUT", "/routing", json={"rules": rules, "default_queue": "general",
+                                              "reason": "known material to its own queue"})
+    assert put.status_code == 200, put.text
+    assert admin.call("POST", "/hash-banks", json={"name": "known-violating"}).status_code == 201
+    first = synthetic_image(4242, width=1280, height=720, fmt="PNG")
+    later = synthetic_image(4343, width=1280, height=720, fmt="PNG")
+    admin.call("POST", "/hash-banks/known-violating/entries",
+               json={"hashes": [pdq.hash_image(first)[0].hex]})
+
+    flagged = add_case(live_service.db_url, _case(_altered(first, crop=False), "image/jpeg", 20))
+    clean = add_case(live_service.db_url, _case(synthetic_image(4444, width=1280, height=720),
+                                                "image/png", 20))
+    grows = add_case(live_service.db_url, _case(_altered(later, crop=False), "image/jpeg", 20))
+    assert _queue_and_priority(live_service, flagged) == ("known-material", 95)
+    assert _queue_and_priority(live_service, clean) == ("general", 20)
+    assert _queue_and_priority(live_service, grows) == ("general", 20)
+
+    admin.call("POST", "/hash-banks/known-violating/entries",
+               json={"hashes": [pdq.hash_image(later)[0].hex]})
+    assert _queue_and_priority(live_service, grows) == ("known-material", 95)
+    events = admin.call("GET", "/audit?action=bank_match_routed").json()
+    routed = {e["subject_id"] for e in events["events"] if e["action"] == "bank_match_routed"}
+    assert routed >= {flagged, grows}
+    assert clean not in routed

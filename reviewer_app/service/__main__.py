@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                       "(reviewer_app/service/seed.py); it runs only on a database without "
                       "users, for a local demo, never on a team's service", file=sys.stderr)
                 return 2
-            accounts = seed_demo(args.db, cases=args.cases, media=True, media_dir=media_dir)
+            accounts = seed_demo(args.db, cases=args.cases, media=True, matches=True,
+                                 media_dir=media_dir)
             print(f"reviewer-service: demo data ready; users {accounts.specialist[0]}, "
                   f"{accounts.lead[0]}, {accounts.admin[0]} in team {accounts.team}")
         else:

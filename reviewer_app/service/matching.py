@@ -353,23 +353,32 @@ def post_hash_bank_entries(
         bank = s.scalar(select(HashBankRow).where(HashBankRow.name == name))
         if bank is None:
             raise ProblemError(404, ProblemCode.NOT_FOUND, "no such hash bank")
-        wanted = sorted({h.lower() for h in body.hashes})
-        present = set(s.scalars(select(HashBankEntryRow.hash).where(
-            HashBankEntryRow.bank_id == bank.id, HashBankEntryRow.hash.in_(wanted))))
-        now = ctx.now()
-        rows = [HashBankEntryRow(bank_id=bank.id, hash=h, added_by=user.username, added_at=now)
-                for h in wanted if h not in present]
-        s.add_all(rows)
-        s.flush()
-        s.add_all(HashBankKeyRow(key=key, entry_id=row.id)
-                  for row in rows for key in hashindex.chunk_keys(int(row.hash, 16)))
-        flagged = _flag_ingested(s, rows, threshold_of(ctx), now)
-        audit.record(s, at=now, actor=user.username, action="hash_bank_entries_added",
-                     subject_type="hash_bank", subject_id=name, client=client_of(request),
-                     detail={"added": len(rows), "already_present": len(present),
-                             "cases_flagged": flagged})
-        return model_reply(HashBankEntriesAdded(
-            bank=name, added=len(rows), already_present=len(present), cases_flagged=flagged))
+        added = add_bank_entries(s, bank, body.hashes, actor=user.username, now=ctx.now(),
+                                 threshold=threshold_of(ctx), client=client_of(request))
+        return model_reply(added)
+
+
+def add_bank_entries(session: Session, bank: HashBankRow, hashes: Iterable[str], *,
+                     actor: str, now: datetime, threshold: int = DEFAULT_THRESHOLD,
+                     client: str = "") -> HashBankEntriesAdded:
+    """Adds hashes (hex) to `bank`, skipping those in it already; flags (and routes) the cases
+    already ingested that match a new entry; audited `hash_bank_entries_added`."""
+    wanted = sorted({h.lower() for h in hashes})
+    present = set(session.scalars(select(HashBankEntryRow.hash).where(
+        HashBankEntryRow.bank_id == bank.id, HashBankEntryRow.hash.in_(wanted))))
+    rows = [HashBankEntryRow(bank_id=bank.id, hash=h, added_by=actor, added_at=now)
+            for h in wanted if h not in present]
+    session.add_all(rows)
+    session.flush()
+    session.add_all(HashBankKeyRow(key=key, entry_id=row.id)
+                    for row in rows for key in hashindex.chunk_keys(int(row.hash, 16)))
+    flagged = _flag_ingested(session, rows, threshold, now)
+    audit.record(session, at=now, actor=actor, action="hash_bank_entries_added",
+                 subject_type="hash_bank", subject_id=bank.name, client=client,
+                 detail={"added": len(rows), "already_present": len(present),
+                         "cases_flagged": flagged})
+    return HashBankEntriesAdded(bank=bank.name, added=len(rows), already_present=len(present),
+                                cases_flagged=flagged)
 
 
 def _flag_ingested(session: Session, entries: list[HashBankEntryRow], threshold: int,

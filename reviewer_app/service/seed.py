@@ -264,13 +264,15 @@ def add_cases(
 
 
 def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: bool = False,
-              media_dir: Path | None = None, decidable_as_is: bool = False) -> DemoAccounts:
+              media_dir: Path | None = None, decidable_as_is: bool = False,
+              matches: bool = False) -> DemoAccounts:
     """Schema, the three demo users in team `escalations`, and `cases` synthetic cases
     (only when the database has no cases yet, so a second run adds nothing); with `media`,
     after them the demo's cases of every medium (`media_cases`, lower in priority, so the
     queue's first cases are the same with or without them); with `history`, also the team's
-    synthetic colleagues and their weeks of exposure (`seed_history`). Tests leave `history`
-    and `media` off: they count what they do themselves (and most ask `decidable_as_is`, see
+    synthetic colleagues and their weeks of exposure (`seed_history`); with `matches`, the
+    near-duplicate and hash-bank cases (`seed_matches`). Tests leave `history`, `media` and
+    `matches` off: they count what they do themselves (and most ask `decidable_as_is`, see
     `demo_case`)."""
     upgrade_head(db_url)
     accounts = DemoAccounts()
@@ -291,6 +293,11 @@ def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: boo
     if case_count == 0 and media:
         for case in media_cases(datetime.now(UTC)):
             add_case(db_url, case, media_dir=media_dir)
+    if case_count == 0 and matches:
+        from reviewer_app.service.seed_matches import add_match_cases
+
+        add_match_cases(db_url, datetime.now(UTC), team=accounts.team,
+                        password=accounts.member_password, media_dir=media_dir)
     if history:
         seed_history(db_url, accounts)
     return accounts

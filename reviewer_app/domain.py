@@ -432,6 +432,10 @@ class CaseSummary(Model):
     priority: int = Field(ge=0, le=100)
     received_at: AwareDatetime
     sla_due_at: AwareDatetime
+    near_dup_group: str | None = Field(default=None, max_length=64)
+    """The near-duplicate group the case is in, if any: the client does not prefetch (so does
+    not fetch, which the service counts as shown) a group's later cases while an earlier one
+    may still decide them all."""
 
 
 class Case(CaseSummary):

@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QElapsedTimer, QObject, QSize, QTimer, Signal
 
 from reviewer_app.client.errors import CapReached, ClientError, OnBreak, ShiftLimit
-from reviewer_app.client.matches import offer_of
+from reviewer_app.client.matches import offer_of, undecided_in_group
 from reviewer_app.client.session import ReviewSession
 from reviewer_app.contract import CaseMatches
 from reviewer_app.domain import (
@@ -122,6 +122,8 @@ class ReviewFlow(QObject):
         self.cache = RenderCache()
         self.cases: list[CaseSummary] = []
         self.decided: set[str] = set()
+        self._group_pending: set[str] = set()
+        """Cases of a group decision the service is deciding: not opened meanwhile."""
         self.matches: dict[str, object] = {}
         """Each opened case's CaseMatches (None: they could not be read)."""
         self.pulls_answered = 0
@@ -225,7 +227,8 @@ class ReviewFlow(QObject):
             self._prefetch_after(self.open_id)  # cases pulled while one is open
 
     def next_case_id(self, after: str | None) -> str | None:
-        ids = [c.id for c in self.cases if c.id not in self.decided]
+        ids = [c.id for c in self.cases
+               if c.id not in self.decided and c.id not in self._group_pending]
         if not ids:
             return None
         if after in ids:
@@ -479,11 +482,33 @@ class ReviewFlow(QObject):
             ids.append(nxt)
             after = nxt
         for nxt in ids:
+            if self._group_follower(nxt):
+                continue  # fetched only if opened: a group decision may spare it
             entry = self.cache.get(nxt)
             if entry is None:
                 self._load(nxt)
             elif not entry.items[0].rendered:
                 self._render(entry, RevealStep.BLURRED, index=0)  # blurred only: not open
+
+    def _group_follower(self, case_id: str) -> bool:
+        """A case of the same near-duplicate group as the open case or an earlier undecided
+        one: prefetching it would fetch its media, which the service counts as shown, though
+        deciding the group from the first would never show it."""
+        by_id = {c.id: c for c in self.cases}
+        summary = by_id.get(case_id)
+        group = summary.near_dup_group if summary is not None else None
+        if group is None:
+            return False
+        if self.open_id is not None and self.open_id != case_id:
+            open_summary = by_id.get(self.open_id)
+            if open_summary is not None and open_summary.near_dup_group == group:
+                return True
+        for c in self.cases:
+            if c.id == case_id:
+                return False
+            if c.near_dup_group == group and c.id not in self.decided:
+                return True
+        return False
 
     # ------------------------------------------------------------------ decide
 
@@ -565,22 +590,36 @@ class ReviewFlow(QObject):
                                              reason=reason, legal_ground=legal_ground,
                                              claim=claim, handle_ms=handle_ms)
 
+        found = self.matches.get(case_id)
+        members = set(undecided_in_group(found)) if isinstance(found, CaseMatches) else set()
+
         def done(result: Any) -> None:
+            self._group_pending -= members
             for member in result.decided:
                 self.decided.add(member.case_id)
                 self.cache.drop(member.case_id)
                 self.sig_decided.emit(member.case_id)
             self._decided(case_id)
+            if self.open_id is not None and self.open_id in self.decided:
+                self._next_after(self.open_id)
             self.sig_message.emit(f"Decided {len(result.decided) + 1} cases of the group; "
                                   f"{result.exposure_avoided} never shown.")
             self.sig_queue.emit(self.cases)
             self.refresh_avoided()
 
         def failed(exc: BaseException) -> None:
+            self._group_pending -= members
             self._failed(exc)
 
         self.decided.add(case_id)
+        # the group's other cases are not opened (not even blurred) while the service
+        # decides them: the point of a group decision is that they are never shown
+        self._group_pending |= members
         self.workers.run(op, done, failed)
+        self._next_after(case_id)
+
+    def _next_after(self, case_id: str) -> None:
+        """Leave `case_id` (decided) for the next undecided case, or an empty screen."""
         nxt = self.next_case_id(case_id)
         self._leave()
         self.cache.drop(case_id)

@@ -64,6 +64,10 @@ class Tour(QObject):
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._tick)
         ws.flow.sig_counts.connect(self._got_counts)  # OutboxCounts
+        self._matched: set[str] = set()
+        ws.flow.sig_matches.connect(lambda case_id, _found: self._matched.add(case_id))
+        self.matching: list[str] = []
+        self._revealed = False
 
     def start(self) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -119,6 +123,8 @@ class Tour(QObject):
             print(f"tour: decided {self.decided} cases; outbox items synced: {synced} "
                   f"(decisions and exposure events), pending: {pending}")
             print(f"tour: enforced breaks sat out: {self.break_seconds:.0f} s")
+            if self.matching:
+                print(f"tour: matching: {'; '.join(self.matching)}")
             if self.console_summary:
                 print(f"tour: {self.console_summary}")
             print(f"tour: {len(self.shots)} screenshots in {self.out_dir}")
@@ -185,13 +191,20 @@ class Tour(QObject):
             first = flow.current.item.kind
             # a text is no picture: its shot is named for what it is, not "blurred"
             self.shot(f"case-{case_id}-{'text' if first is MediaKind.TEXT else 'blurred'}")
-            if self.decided == 0 and not viewer.is_placeholder:
+            yield "the case's matches", lambda c=case_id: c in self._matched  # type: ignore[misc]
+            if (yield from self._decided_by_matching(case_id)):
+                continue
+            if not self._revealed and not viewer.is_placeholder:
+                self._revealed = True
                 yield from self._stepped_reveal(case_id)
             yield from self._every_item(case_id)
             if window.locked:
                 yield from self._sit_out_break()
             action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
             self._fill_what_the_source_needs(action)
+            if action is Action.ESCALATE:
+                window.decision_bar.team.setCurrentIndex(0)
+                self.shot(f"case-{case_id}-escalate-to-{window.decision_bar.team.currentData()}")
             window.decision_bar.decision_actions[action].trigger()
             self.decided += 1
         yield "every decision synced", lambda: (
@@ -200,6 +213,34 @@ class Tour(QObject):
         yield from self._self_break()
         if self.lead_credentials is not None:
             yield from self._lead_console()
+
+    def _decided_by_matching(self, case_id: str) -> Generator[tuple[str, Condition], None, bool]:
+        """A case matching can decide without a reveal: an earlier decided match applied
+        (Ctrl+Shift+A), a hash-bank match decided blurred, or a group decided at once after
+        viewing this one (Ctrl+Shift+G, then the decision). False: nothing matched."""
+        window, flow = self.ws.window, self.ws.flow
+        banner = window.match_banner
+        if window.locked or banner.case_id != case_id or banner.matches is None:
+            return False
+        if banner.can_apply:
+            self.shot(f"case-{case_id}-matches-an-earlier-decision")
+            window.act_apply_match.trigger()
+            self.matching.append("an earlier decision applied without revealing")
+        elif banner.matches.bank_match:
+            self.shot(f"case-{case_id}-in-a-hash-bank")
+            window.decision_bar.decision_actions[Action.REMOVE].trigger()
+            self.matching.append(f"a '{banner.matches.bank_match}' match removed unrevealed")
+        elif banner.can_group:
+            size = len(banner.matches.near_duplicates) + 1
+            window.act_decide_group.trigger()
+            self.shot(f"case-{case_id}-group-decision-on")
+            window.decision_bar.decision_actions[Action.REMOVE].trigger()
+            self.matching.append(f"a group of {size} decided after viewing one")
+        else:
+            return False
+        self.decided += 1
+        yield f"case {case_id} decided", lambda: case_id in flow.decided
+        return True
 
     def _fill_what_the_source_needs(self, action: Action) -> None:
         """A regulator's or a court's case that is restricted needs a legal ground, an IP

@@ -46,12 +46,14 @@ SUMMARY_COLUMNS = (CaseRow.id, CaseRow.source, CaseRow.policy_area, CaseRow.harm
                    CaseRow.severity, CaseRow.priority, CaseRow.received_at, CaseRow.sla_due_at)
 
 
-def summary_of(row: CaseRow | Row[*tuple[Any, ...]]) -> CaseSummary:
+def summary_of(row: CaseRow | Row[*tuple[Any, ...]],
+               near_dup_group: str | None = None) -> CaseSummary:
     """From an ORM row or a Core row of `SUMMARY_COLUMNS`."""
     return CaseSummary(
         id=row.id, source=Source(row.source), policy_area=PolicyArea(row.policy_area),
         harm_category=HarmCategory(row.harm_category), severity=Severity(row.severity),
         priority=row.priority, received_at=row.received_at, sla_due_at=row.sla_due_at,
+        near_dup_group=near_dup_group,
     )
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import secrets
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -55,6 +56,7 @@ from reviewer_app.service.models import (
     UTCDateTime,
     table,
 )
+from reviewer_app.service.models_pdq import CaseMatchRow
 from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.periods import ServicePeriods
 from reviewer_app.service.problems import ProblemError
@@ -182,7 +184,20 @@ def take_cases(
         conn.execute(_MARK_LEASED, {"ids": ids, "lease_id": lease_id,
                                     "leased_by": user.id, "lease_expires_at": expires})
         holdings.start(session, lease_id, ids, user.id, now)
-    return [summary_of(r) for r in rows]
+        return summaries(session, rows)
+    return []
+
+
+def summaries(session: Session, rows: Sequence[Any]) -> list[CaseSummary]:
+    """The rows' CaseSummary, each with its near-duplicate group (one statement for all)."""
+    if not rows:
+        return []
+    found = session.connection().execute(
+        select(CaseMatchRow.case_id, CaseMatchRow.near_dup_group)
+        .where(CaseMatchRow.case_id.in_([r.id for r in rows]),
+               CaseMatchRow.near_dup_group.is_not(None)))
+    groups: dict[str, str | None] = {case_id: group for case_id, group in found}
+    return [summary_of(r, groups.get(r.id)) for r in rows]
 
 
 @router.post("/leases", response_model=Lease, status_code=201, responses=problems(403, 423))
@@ -309,7 +324,7 @@ def renew_lease(
                              **({"code": refused.code} if refused else {})})
         safeguard_state.save(s, ctx, user, sg)
         renewed = Lease(lease_id=lease_id, expires_at=expires,
-                        cases=[summary_of(r) for r in kept])
+                        cases=summaries(s, kept))
     if refused is not None:
         raise ProblemError(423, ProblemCode(refused.code), refused.detail,
                            retry_after_s=refused.retry_after_seconds)

@@ -21,12 +21,12 @@ from tests.integration.service.test_group_decisions import _add, _decisions, _lo
 from tests.integration.service.test_matching import _altered
 
 
-def _revealed(db_url: str, case_id: str) -> int:
+def _revealed(db_url: str, case_id: str, kinds: tuple[str, ...] = ("revealed",)) -> int:
     db = Database(db_url, pool_size=1)
     try:
         with db.read() as s:
             return len(s.scalars(select(ExposureRow.id).where(
-                ExposureRow.case_id == case_id, ExposureRow.kind == "revealed")).all())
+                ExposureRow.case_id == case_id, ExposureRow.kind.in_(kinds))).all())
     finally:
         db.dispose()
 
@@ -98,8 +98,9 @@ def test_a_bank_match_is_flagged_and_decided_without_a_reveal(
 def test_a_group_decision_takes_the_action_chosen_and_reaches_every_case_once(
         qtbot: Any, workstation: Any, live_service: Any) -> None:
     """Ctrl+Shift+G arms the group decision; the next decision (here keep, not remove) goes
-    to the whole group, each case decided once on the service, none of the others shown;
-    an escalation is refused while armed and decides nothing."""
+    to the whole group, each case decided once on the service, none of the others shown (the
+    flow does not open them while the service decides them); an escalation is refused while
+    armed and decides nothing."""
     ws = workstation
     qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
     picture = synthetic_image(7070, width=1280, height=720, fmt="PNG")
@@ -128,4 +129,7 @@ def test_a_group_decision_takes_the_action_chosen_and_reaches_every_case_once(
     decided = _decisions(live_service.db_url)
     assert {c: [a for _id, a, _r in decided[c]] for c in [viewed, *others]} == {
         c: ["keep"] for c in [viewed, *others]}
-    assert all(_revealed(live_service.db_url, c) == 0 for c in others)
+    # never opened, not even blurred: no exposure of any kind was booked to them
+    assert ws.flow.open_id not in others
+    assert all(_revealed(live_service.db_url, c, ("shown", "revealed")) == 0 for c in others)
+    assert _revealed(live_service.db_url, viewed, ("shown",)) >= 1  # served, then painted

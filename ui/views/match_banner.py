@@ -55,7 +55,8 @@ class MatchBanner(QFrame):
         self.setObjectName("matchBanner")
         self.setAccessibleName("Match banner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#matchBanner { background: #ebf4ff; border: 1px solid #90cdf4; }")
+        self.setStyleSheet("#matchBanner { background: #ebf4ff; border: 1px solid #90cdf4; }"
+                           "#matchBanner QLabel { color: #1a365d; }")
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
         self.text = QLabel("", self)

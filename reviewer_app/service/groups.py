@@ -165,7 +165,8 @@ def decide_group(s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision
         member = Decision(
             client_id=cid, case_id=m.id, lease_id=lease_id, action=d.action,
             policy_refs=list(d.policy_refs), reason=group_reason(d.case_id, d.reason),
-            reply_template=d.reply_template, decided_at=d.decided_at, handle_ms=0)
+            reply_template=d.reply_template, reply_version=d.reply_version,
+            decided_at=d.decided_at, handle_ms=0)  # its reply: rendered for its own case
         status = apply_decision(s, ctx, user, member, client, sg)
         decided.append(GroupMemberResult(case_id=m.id, client_id=cid, status=status))
     safeguard_state.save(s, ctx, user, sg)

@@ -489,7 +489,7 @@ class ReviewFlow(QObject):
 
     def decide(self, action: Any, *, policy_refs: tuple[str, ...], reason: str,
                escalate_to: Any, legal_ground: Any = None, claim: Any = None,
-               and_next: bool = True) -> None:
+               reply_template: str | None = None, and_next: bool = True) -> None:
         """Write the decision to the outbox (off-thread) and move to the next case at once."""
         entry = self.current
         if entry is None:
@@ -501,7 +501,8 @@ class ReviewFlow(QObject):
         def op() -> str:
             self.session.decide(case_id, action, policy_refs=policy_refs, reason=reason,
                                 escalate_to=escalate_to, legal_ground=legal_ground,
-                                claim=claim, handle_ms=handle_ms)
+                                claim=claim, reply_template=reply_template,
+                                handle_ms=handle_ms)
             return case_id
 
         def failed(exc: BaseException) -> None:

@@ -67,13 +67,23 @@ def test_the_chooser_sends_the_first_reply_for_the_action_or_none(qtbot: Any) ->
     assert drafts[-1].reply_template is None
 
 
-def test_a_reply_that_cannot_be_filled_stops_the_decision_and_says_why(qtbot: Any) -> None:
+def test_a_chosen_reply_that_cannot_be_filled_stops_the_decision_and_says_why(
+        qtbot: Any) -> None:
     bar, problems, drafts = _bar(qtbot)
     bar.ground.setCurrentIndex(bar.ground.findData("illegal_content"))
     bar.ground_text.setText("Illegal in EU-DE (simulated)")
-    bar.reply.set_templates([ACTIONED.model_copy(update={"body": "Dear {rights_holder}"})])
-    bar.commit(Action.REMOVE)
-    assert drafts == []
+    unfillable = ACTIONED.model_copy(update={"name": "regulator.odd",
+                                             "body": "Dear {rights_holder}"})
+    bar.reply.set_templates([unfillable, ACTIONED])
+    bar.commit(Action.REMOVE)  # the default passes over what cannot be filled
+    assert problems == []
+    assert drafts[-1].reply_template == "regulator.actioned"
+    bar.reply.set_templates([unfillable])
+    bar.commit(Action.REMOVE)  # and sends none when nothing fills
+    assert drafts[-1].reply_template is None
+    bar.reply.setCurrentIndex(bar.reply.findData("regulator.odd"))
+    bar.commit(Action.REMOVE)  # chosen by name: sent as chosen, or the decision waits
+    assert len(drafts) == 2
     assert "{rights_holder}" in problems[-1]
 
 

@@ -288,13 +288,20 @@ class DecisionBar(QWidget):
         refs = tuple(dict.fromkeys(c for c in codes if c in POLICY_CODES))
         ground, claim = self._source_fields()
         team = EscalationTeam(self.team.currentData()) if action is Action.ESCALATE else None
-        try:
-            return template, fill(template, self.case, action, policy_refs=refs,
-                                  legal_ground=ground, claim=claim, escalate_to=team), None
-        except ReplyError as exc:
-            return template, None, (f"The reply \u201c{template.title}\u201d cannot be "
-                                    f"filled: {exc}. Fill it in, or choose another reply (Y) "
-                                    f"or No reply.")
+        tried = self.reply.candidates(action) if self.reply.is_default else [template]
+        failure: ReplyError | None = None
+        for candidate in tried:
+            try:
+                return candidate, fill(candidate, self.case, action, policy_refs=refs,
+                                       legal_ground=ground, claim=claim,
+                                       escalate_to=team), None
+            except ReplyError as exc:
+                failure = exc
+        if self.reply.is_default:
+            return None, None, None  # no reply of this action fills for this case: none
+        return template, None, (f"The reply \u201c{template.title}\u201d cannot be "
+                                f"filled: {failure}. Fill it in, or choose another reply (Y) "
+                                f"or No reply.")
 
     def commit(self, action: Action) -> None:
         refs = self.citations()

@@ -8,6 +8,11 @@ template for the case and the decision as the bar stands now, with the renderer 
 and the service use (`reviewer_app.replies`), so what it shows is what is sent. Filling is
 pure computation on values already in memory; the templates reach the chooser from the
 session's pool (`load_templates`), never from the GUI thread.
+
+The default skips a template the case cannot fill (a case ingested without its source's
+context, say) for the next one of the action, and sends no reply when none fills, so the
+one-key decision never stalls on a reply nobody chose; the preview then says so. A template
+the reviewer chose by name is sent as chosen, or the decision waits.
 """
 
 from __future__ import annotations
@@ -67,6 +72,14 @@ class ReplyChooser(QComboBox):
             self.addItem(f"{t.title}  ({', '.join(a.value for a in t.actions)})", t.name)
         self.setCurrentIndex(0)
 
+    @property
+    def is_default(self) -> bool:
+        return bool(self.currentData() == FIRST_FOR_ACTION)
+
+    def candidates(self, action: Action) -> list[ReplyTemplate]:
+        """The templates of the case's source for `action`, in order."""
+        return [t for t in self.templates if action in t.actions]
+
     def template_for(self, action: Action) -> tuple[ReplyTemplate | None, str | None]:
         """(the template to send with `action`, or None; a sentence when the choice does not
         fit the action)."""
@@ -74,7 +87,7 @@ class ReplyChooser(QComboBox):
         if chosen == NO_REPLY:
             return None, None
         if chosen == FIRST_FOR_ACTION:
-            return next((t for t in self.templates if action in t.actions), None), None
+            return next(iter(self.candidates(action)), None), None
         template = next((t for t in self.templates if t.name == chosen), None)
         if template is None or action not in template.actions:
             title = template.title if template else str(chosen)
@@ -208,5 +221,9 @@ class ReplyDesk(QObject):
                                        "(choose one with Y).")
             return
         template, text, problem = self.bar.reply_for(action)
+        if template is None and problem is None:
+            self.preview.show_text("", "None of this source's replies for this action can be "
+                                       "filled for this case: no reply is sent.")
+            return
         heading = f"{template.title} (version {template.version})" if template else ""
         self.preview.show_text(heading, text if text is not None else problem or "")

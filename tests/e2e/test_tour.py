@@ -54,7 +54,7 @@ def test_the_tour_works_the_queue_under_xvfb(tour_run: tuple[Path, str]) -> None
                  "all-decided-and-synced", "self-initiated-break",
                  "item-2-image", "item-3-image",  # the case of three pictures
                  "video-paused-blurred", "video-played-blurred",  # the clip, never unblurred
-                 "item-3-audio", "item-1-audio", "-text"):
+                 "item-3-audio", "item-1-audio", "-text", "reply-preview"):
         assert any(step in name for name in shots), f"no screenshot of {step}: {shots}"
     viewer = out / "viewer"
     blurred = [viewer / n for n in shots if n.endswith("-blurred.png") or "-item-" in n]

@@ -114,6 +114,17 @@ def checked_reply(s: Session, d: Decision) -> tuple[str, int] | None:
     return text, row.version
 
 
+def fits(s: Session, d: Decision) -> bool:
+    """Whether `checked_reply` takes this decision's reply: a group decision sends the viewed
+    case's template to each other case of the group only where it applies and fills (a
+    near-duplicate may have come from another source)."""
+    try:
+        checked_reply(s, d)
+    except ProblemError:
+        return False
+    return True
+
+
 HISTORY_MAX_CHARS = 10_000
 """domain.HistoryEntry.body's limit: a long reason and a long reply are cut to fit."""
 

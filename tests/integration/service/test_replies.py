@@ -1,7 +1,8 @@
 """Replies against the real service: the templates listed and replaced, a decision's reply
 re-rendered by the service from its own copy of the case and refused when it differs (or when
 the template is another source's), through the single endpoint and /v1/sync alike; the reply
-stored and read back in the case history."""
+stored and read back in the case history; a group decision's other cases each get their own
+rendering, or none where the template does not fit."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from reviewer_app import replies
 from reviewer_app.domain import (
     Action,
+    BusinessContext,
     Case,
     LegalGround,
     LegalGroundCode,
@@ -20,10 +22,13 @@ from reviewer_app.domain import (
     RegulatorContext,
     ReporterType,
     Source,
+    UserReportContext,
 )
+from reviewer_app.service.imagegen import synthetic_image
 from reviewer_app.service.seed import add_case, demo_case
 from tests.helpers.service_fixtures import LiveService
 from tests.integration.service.api import Api
+from tests.integration.service.test_matching import _case
 
 NOW = datetime.now(UTC)
 GROUND = LegalGround(code=LegalGroundCode.ILLEGAL_CONTENT,
@@ -133,3 +138,34 @@ def test_templates_are_listed_by_source_and_an_admin_replaces_one(
     audit = admin.call("GET", "/audit?action=reply_template_changed").json()["events"]
     assert [(e["actor"], e["subject_id"], e["detail"]["version"]) for e in audit] == [
         ("admin", "user_report.no_violation", 2)]
+
+
+def test_a_group_decision_sends_each_case_its_own_reply_where_the_template_fits(
+        live_service: LiveService) -> None:
+    picture = synthetic_image(4242, width=640, height=360, fmt="PNG")
+    viewed = add_case(live_service.db_url, _case(picture, "image/png", 100))
+    same_source = add_case(live_service.db_url, dataclasses.replace(
+        _case(picture, "image/png", 10),
+        context=UserReportContext(reporter="user-9000 (simulated)", reason="violence")))
+    partner = add_case(live_service.db_url, dataclasses.replace(
+        _case(picture, "image/png", 10), source=Source.BUSINESS_PARTNER,
+        reporter_type=ReporterType.BUSINESS_PARTNER,
+        context=BusinessContext(account="Acme Ads Ltd (fictional)", listing_id="AD-1",
+                                advertiser_policy="Ads: deceptive offers")))
+    api = Api(live_service.url)
+    assert api.login(*live_service.accounts.specialist).status_code == 200
+    lease = api.lease(max_cases=1).json()
+    assert [c["id"] for c in lease["cases"]] == [viewed]
+    decision = Api.decision_body(viewed, lease["lease_id"], reply_template="user_report.actioned")
+    resp = api.call("POST", f"/cases/{viewed}/group-decisions", json={"decision": decision},
+                    headers={"Idempotency-Key": decision["client_id"]})
+    assert resp.status_code == 201, resp.text
+    assert {r["case_id"] for r in resp.json()["decided"]} == {same_source, partner}
+
+    def last_decision(case_id: str) -> str:
+        history = api.call("GET", f"/cases/{case_id}").json()["history"]
+        return str([h for h in history if h["kind"] == "decision"][-1]["body"])
+
+    assert "user-4711" in last_decision(viewed)
+    assert "user-9000" in last_decision(same_source)  # rendered for its own case
+    assert "Reply sent" not in last_decision(partner)  # another source's: no reply

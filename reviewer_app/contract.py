@@ -739,6 +739,46 @@ class CaseCreated(Envelope):
 # ------------------------------------------------------------ replies
 # Reply templates per source and outcome, and the reply a decision sends.
 
+ReplyTemplateName = Annotated[str, Field(min_length=1, max_length=100,
+                                         pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class ReplyTemplate(Envelope):
+    """One reply template in its current version: for cases of `source` decided with one of
+    `actions`. `body` has `{placeholder}` fields (`placeholders` lists those it uses; the
+    allowlist is `reviewer_app.replies.PLACEHOLDERS`)."""
+
+    name: ReplyTemplateName
+    source: Source
+    actions: list[Action] = Field(min_length=1)
+    title: str
+    body: str
+    version: int = Field(ge=1)
+    placeholders: list[str] = Field(default_factory=list)
+    updated_by: str = ""
+    updated_at: AwareDatetime | None = None
+    reason: str = ""
+
+
+class ReplyTemplateList(Envelope):
+    """`GET /v1/reply-templates`: the current templates, by source then name (the first of a
+    source and action is the desktop's default), and the placeholders a template may use."""
+
+    templates: list[ReplyTemplate]
+    placeholders: dict[str, str]
+
+
+class ReplyTemplateUpdate(Envelope):
+    """Body of `PUT /v1/reply-templates/{name}` (admin): creates the template (version 1) or
+    replaces it (the version goes up by one; earlier versions are kept, so a decision filled
+    from one still checks). An unknown placeholder is refused with 422 naming it; audited."""
+
+    source: Source
+    actions: list[Action] = Field(min_length=1, max_length=len(Action))
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=3_000)
+    reason: str = Field(min_length=1, max_length=2_000)
+
 
 # ------------------------------------------------------------ quality and appeals
 # Blind second reviews, agreement (percent, Cohen's kappa), disagreements, appeals.

@@ -470,6 +470,12 @@ class Decision(Model):
     priority: int | None = Field(default=None, ge=0, le=100)
     """escalate only: the case's priority in the receiving team's queue (None: its own)."""
     reply_template: str | None = Field(default=None, max_length=100)
+    reply: str | None = Field(default=None, max_length=5_000)
+    """The reply text `reply_template` filled for this case (`reviewer_app.replies`), as the
+    reviewer previewed it; the service refuses one that its own rendering does not equal,
+    and fills it itself when it is left out."""
+    reply_version: int | None = Field(default=None, ge=1)
+    """The template's version the reply was filled from (None: the current one)."""
     legal_ground: LegalGround | None = None
     """Regulator requests and legal orders: the legal ground of a restricting decision."""
     claim: ClaimResolution | None = None
@@ -485,6 +491,9 @@ class Decision(Model):
             raise ValueError("escalate_to is only for the escalate action")
         if self.action is not Action.ESCALATE and self.priority is not None:
             raise ValueError("priority is only for the escalate action")
+        if self.reply_template is None and (self.reply is not None
+                                            or self.reply_version is not None):
+            raise ValueError("a reply names its template (reply_template)")
         return self
 
 

@@ -60,6 +60,7 @@ from ui.views.match_banner import MatchBanner
 from ui.views.media_viewer import RevealMode, ViewerPolicy
 from ui.views.personal_settings import PersonalSettingsDialog, load_personal, save_personal
 from ui.views.queue_panel import QueuePanel
+from ui.views.reply_preview import ReplyDesk, ReplyPreview
 from ui.wellness import WellnessMonitor
 
 HOLD_KEY = Qt.Key.Key_Space
@@ -128,6 +129,10 @@ class MainWindow(QMainWindow):
         column.addWidget(self.match_banner)
         column.addWidget(self.case_view, 1)
         column.addWidget(self.decision_bar)
+        self.reply_preview = ReplyPreview(self)
+        column.addWidget(self.reply_preview)
+        self.replies = ReplyDesk(self.decision_bar, self.reply_preview, self.flow.workers.run,
+                                 self.flow.session.reply_templates, self)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
         self.split.setObjectName("mainSplit")
         left = QWidget(self)
@@ -235,6 +240,10 @@ class MainWindow(QMainWindow):
         self.act_note = a("Add a note to the case", "N", self.add_note, "note")
         self.act_reason = a("Type a reason", "W", self.decision_bar.reason.setFocus, "reason")
         self.act_cite = a("Choose the policy citation", "C", self.focus_citation, "citation")
+        self.act_reply = a("Choose the reply sent with the decision", "Y", self.focus_reply,
+                           "chooseReply")
+        self.act_reply_preview = a("Preview the reply (filled from the case)", "Ctrl+R",
+                                   self.replies.toggle, "replyPreview")
         self.act_break = a("Take a break now", "Ctrl+B", self.wellness.start_self_break,
                            "takeBreak")
         self.act_conflicts = a("Show items the service did not apply", "Ctrl+Shift+C",
@@ -328,6 +337,7 @@ class MainWindow(QMainWindow):
         self.case_view.show_case(entry.case if entry else None, collapse_subject=bool(
             entry and int(entry.case.severity) >= display.warning_from_severity))
         self.decision_bar.set_case(entry.case if entry else None)
+        self.replies.set_case(entry.case if entry else None)
         self._refresh_commands()
         if entry is None:
             self.item_label.setText("")
@@ -579,11 +589,11 @@ class MainWindow(QMainWindow):
             self.match_banner.set_matches(None, None)
             self.flow.decide_group(draft.action, policy_refs=draft.policy_refs,
                                    reason=draft.reason, legal_ground=draft.legal_ground,
-                                   claim=draft.claim)
+                                   claim=draft.claim, reply_template=draft.reply_template)
             return
         self.flow.decide(draft.action, policy_refs=draft.policy_refs, reason=draft.reason,
                          escalate_to=draft.escalate_to, legal_ground=draft.legal_ground,
-                         claim=draft.claim)
+                         claim=draft.claim, reply_template=draft.reply_template)
 
     def _go(self, delta: int) -> None:
         cases = [c.id for c in self.flow.cases if c.id not in self.flow.decided]
@@ -602,6 +612,10 @@ class MainWindow(QMainWindow):
         else:
             self.media.hide_now()
             self.strip.set_hidden(True)
+
+    def focus_reply(self) -> None:
+        self.decision_bar.reply.setFocus()
+        self.decision_bar.reply.showPopup()
 
     def focus_citation(self) -> None:
         self.decision_bar.citation.setFocus()

@@ -514,7 +514,7 @@ class ReviewFlow(QObject):
 
     def decide(self, action: Any, *, policy_refs: tuple[str, ...], reason: str,
                escalate_to: Any, legal_ground: Any = None, claim: Any = None,
-               and_next: bool = True) -> None:
+               reply_template: str | None = None, and_next: bool = True) -> None:
         """Write the decision to the outbox (off-thread) and move to the next case at once."""
         entry = self.current
         if entry is None:
@@ -526,7 +526,8 @@ class ReviewFlow(QObject):
         def op() -> str:
             self.session.decide(case_id, action, policy_refs=policy_refs, reason=reason,
                                 escalate_to=escalate_to, legal_ground=legal_ground,
-                                claim=claim, handle_ms=handle_ms)
+                                claim=claim, reply_template=reply_template,
+                                handle_ms=handle_ms)
             return case_id
 
         def failed(exc: BaseException) -> None:
@@ -576,7 +577,8 @@ class ReviewFlow(QObject):
         self.refresh_avoided()
 
     def decide_group(self, action: Any, *, policy_refs: tuple[str, ...], reason: str,
-                     legal_ground: Any = None, claim: Any = None) -> None:
+                     legal_ground: Any = None, claim: Any = None,
+                     reply_template: str | None = None) -> None:
         """Decide the open case and, on the service, its whole near-duplicate group."""
         entry = self.current
         if entry is None:
@@ -588,7 +590,8 @@ class ReviewFlow(QObject):
         def op() -> object:
             return self.session.decide_group(case_id, action, policy_refs=policy_refs,
                                              reason=reason, legal_ground=legal_ground,
-                                             claim=claim, handle_ms=handle_ms)
+                                             claim=claim, reply_template=reply_template,
+                                             handle_ms=handle_ms)
 
         found = self.matches.get(case_id)
         members = set(undecided_in_group(found)) if isinstance(found, CaseMatches) else set()

@@ -55,6 +55,7 @@ class Tour(QObject):
         self.exit_code = 1
         self.shots: list[Path] = []
         self.decided = 0
+        self.reply_shown = False
         self.counts: object = None
         self._script: Generator[tuple[str, Condition], None, None] | None = None
         self._waiting: tuple[str, Condition] | None = None
@@ -202,6 +203,11 @@ class Tour(QObject):
                 yield from self._sit_out_break()
             action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
             self._fill_what_the_source_needs(action)
+            if not self.reply_shown and window.decision_bar.reply.templates:
+                window.replies.toggle()  # Ctrl+R: the reply this decision sends, filled
+                self.shot(f"case-{case_id}-reply-preview")
+                window.replies.toggle()
+                self.reply_shown = True
             if action is Action.ESCALATE:
                 window.decision_bar.team.setCurrentIndex(0)
                 self.shot(f"case-{case_id}-escalate-to-{window.decision_bar.team.currentData()}")

@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import matches, readings
+from reviewer_app.client import matches, readings, replies
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -67,6 +67,7 @@ class ReviewSession:
         self._drainer = OutboxDrainer(self._api, self.store, self._clock)
         self._engine: SyncEngine | None = None
         self._me: contract.Me | None = None
+        self._templates: contract.ReplyTemplateList | None = None
 
     # ------------------------------------------------------------------ auth
 
@@ -114,7 +115,32 @@ class ReviewSession:
         lease = self._api.call(contract.Lease, "POST", "/v1/leases", json_body=body)
         with self.store.write() as db:
             cases.save_lease(db, lease, self._clock.now())
+        fresh = replies.refresh_quietly(self._api, self.store, self._clock.now())
+        if fresh is not None:
+            self._templates = fresh
         return list(lease.cases)
+
+    def reply_templates(self, source: domain.Source | None = None,
+                        action: domain.Action | None = None) -> list[contract.ReplyTemplate]:
+        """The reply templates as the last lease brought them (kept locally across restarts),
+        of one source and action when given; the first of a source and action is the
+        default. Reads the local store the first time: call off the GUI thread."""
+        if self._templates is None:
+            self._templates = replies.load(self.store)
+        every = self._templates.templates if self._templates is not None else []
+        return every if source is None else replies.for_case(every, source, action)
+
+    def reply_preview(self, case_id: str, template: str, action: domain.Action, *,
+                      policy_refs: Sequence[str] = (),
+                      legal_ground: domain.LegalGround | None = None,
+                      claim: domain.ClaimResolution | None = None,
+                      escalate_to: domain.EscalationTeam | None = None) -> str:
+        """The reply `template` fills for this decision on the case, exactly as `decide` would
+        queue it; InvalidInput names what stops it."""
+        case = self.case(case_id)
+        return replies.fill(self.reply_templates(), template, case, action,
+                            policy_refs=policy_refs, legal_ground=legal_ground, claim=claim,
+                            escalate_to=escalate_to)[0]
 
     def leased_cases(self) -> list[domain.CaseSummary]:
         with self.store.read() as db:
@@ -157,9 +183,13 @@ class ReviewSession:
                reason: str = "", escalate_to: domain.EscalationTeam | None = None,
                legal_ground: domain.LegalGround | None = None,
                claim: domain.ClaimResolution | None = None,
+               reply_template: str | None = None,
                handle_ms: int = 0) -> domain.Decision:
         """Into the outbox, or refused here: what its source needs (`domain.DECISION_NEEDS`,
-        the service's rule too) is checked against the case as it was leased."""
+        the service's rule too) is checked against the case as it was leased. With a
+        `reply_template`, the reply is filled from that case by the renderer the service
+        checks it with, and queued with the decision."""
+        templates = self.reply_templates() if reply_template is not None else []
         now = self._clock.now()
         with self.store.write() as db:
             row = cases.lease_of(db, case_id)
@@ -173,11 +203,19 @@ class ReviewSession:
                                                  legal_ground, claim)
                 if need is not None:
                     raise InvalidInput(f"{need.field}: {need.why}")
+            reply: tuple[str, int] | tuple[None, None] = (None, None)
+            if reply_template is not None:
+                if case is None:
+                    raise InvalidInput("reply_template: the case is not on this computer yet")
+                reply = replies.fill(templates, reply_template, case, action,
+                                     policy_refs=policy_refs, legal_ground=legal_ground,
+                                     claim=claim, escalate_to=escalate_to)
             try:
                 decision = domain.Decision(
                     client_id=domain.new_client_id(), case_id=case_id, lease_id=row.lease_id,
                     action=action, policy_refs=list(policy_refs), reason=reason,
                     escalate_to=escalate_to, legal_ground=legal_ground, claim=claim,
+                    reply_template=reply_template, reply=reply[0], reply_version=reply[1],
                     decided_at=now, handle_ms=handle_ms)
             except ValidationError as exc:
                 raise _invalid(exc) from None
@@ -228,12 +266,14 @@ class ReviewSession:
                      policy_refs: Sequence[str] = (), reason: str = "",
                      legal_ground: domain.LegalGround | None = None,
                      claim: domain.ClaimResolution | None = None,
+                     reply_template: str | None = None,
                      handle_ms: int = 0) -> contract.GroupDecisionResult:
         """Decides the case viewed (queued in the outbox first, so it is never lost), then
         asks the service to decide its near-duplicate group the same way; the group's cases
         leased here are marked decided on this computer too."""
         decision = self.decide(case_id, action, policy_refs=policy_refs, reason=reason,
-                               legal_ground=legal_ground, claim=claim, handle_ms=handle_ms)
+                               legal_ground=legal_ground, claim=claim,
+                               reply_template=reply_template, handle_ms=handle_ms)
         result = matches.decide_group(self._api, decision)
         with self.store.write() as db:
             for member in result.decided:

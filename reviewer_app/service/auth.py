@@ -310,6 +310,10 @@ TeamMember = Annotated[CurrentUser, Depends(Access(
     own_team=frozenset({Role.SPECIALIST, Role.WELLNESS_LEAD}),
     refused="only a member of this team or an admin may read this"))]
 """A team's policy: its members read what they work under; only its lead or an admin edits."""
+Staff = Annotated[CurrentUser, Depends(require_role(
+    Role.SPECIALIST, Role.WELLNESS_LEAD, Role.ADMIN))]
+"""The people of the review teams (not a partner system's integration account): e.g. the
+reply templates a decision may send."""
 LeadOrAdmin = Annotated[CurrentUser, Depends(require_role(Role.WELLNESS_LEAD, Role.ADMIN))]
 Admin = Annotated[CurrentUser, Depends(require_role(Role.ADMIN))]
 Intake = Annotated[CurrentUser, Depends(require_role(Role.ADMIN, Role.INTEGRATION))]

@@ -41,6 +41,7 @@ from reviewer_app.service import (
     audit,
     holdings,
     idempotency,
+    replies,
     routing,
     safeguard_state,
     sla,
@@ -168,6 +169,7 @@ def apply_decision(
     if case.lease_id != d.lease_id:
         raise _lease_lost("the lease expired and the case went to someone else")
     sources.check_decision(case.source, case.context_json, d.action, d.legal_ground, d.claim)
+    reply = replies.checked_reply(s, d)
     now = ctx.now()
     decided_at = min(d.decided_at, now)
     if case.held_from is not None:
@@ -179,6 +181,7 @@ def apply_decision(
         "policy_refs": json.dumps(list(d.policy_refs)), "reason": d.reason,
         "escalate_to": d.escalate_to.value if d.escalate_to else None,
         "reply_template": d.reply_template,
+        "reply": reply[0] if reply else None, "reply_version": reply[1] if reply else None,
         "legal_ground": d.legal_ground.code.value if d.legal_ground else None,
         "legal_ground_explanation": d.legal_ground.explanation if d.legal_ground else None,
         "claim_outcome": d.claim.outcome.value if d.claim else None,
@@ -189,7 +192,7 @@ def apply_decision(
     holdings.end_case(s, d.lease_id, d.case_id, now)
     conn.execute(_INSERT_HISTORY, {
         "case_id": d.case_id, "at": decided_at, "kind": "decision", "actor": user.username,
-        "action": d.action.value, "body": _history_body(d)})
+        "action": d.action.value, "body": _history_body(d, reply)})
     handoff: dict[str, object] = {}
     if d.action is Action.ESCALATE:
         handoff = _hand_off(conn, d, user, case.queue, case.priority, decided_at)
@@ -199,14 +202,20 @@ def apply_decision(
     audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
                  subject_id=d.case_id, client=client,
                  detail={"client_id": client_id, "action": d.action.value,
-                         "lease_id": d.lease_id, "escalate_to": d.escalate_to, **handoff})
+                         "lease_id": d.lease_id, "escalate_to": d.escalate_to, **handoff,
+                         **({"reply_template": d.reply_template, "reply_version": reply[1]}
+                            if reply else {})})
     return SyncStatus.APPLIED
 
 
-def _history_body(d: Decision) -> str:
-    """The reason, then the source's fields (legal ground, claim outcome) when given."""
+def _history_body(d: Decision, reply: tuple[str, int] | None = None) -> str:
+    """The reason, then the source's fields (legal ground, claim outcome) when given, then
+    the reply sent (`replies.history_text`)."""
     extra = sources.decision_words(d.legal_ground, d.claim)
-    return f"{d.reason} ({extra})" if d.reason and extra else d.reason or extra
+    body = f"{d.reason} ({extra})" if d.reason and extra else d.reason or extra
+    if reply is not None and d.reply_template is not None:
+        body = replies.history_text(body, d.reply_template, *reply)
+    return body
 
 
 def apply_note(

@@ -46,7 +46,7 @@ from reviewer_app.domain import (
     ProblemCode,
     SyncStatus,
 )
-from reviewer_app.service import holdings, idempotency, routing, safeguard_state
+from reviewer_app.service import holdings, idempotency, replies, routing, safeguard_state
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.decisions import apply_decision, keyed_write
@@ -165,7 +165,10 @@ def decide_group(s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision
         member = Decision(
             client_id=cid, case_id=m.id, lease_id=lease_id, action=d.action,
             policy_refs=list(d.policy_refs), reason=group_reason(d.case_id, d.reason),
-            reply_template=d.reply_template, decided_at=d.decided_at, handle_ms=0)
+            reply_template=d.reply_template, reply_version=d.reply_version,
+            decided_at=d.decided_at, handle_ms=0)  # its reply: rendered for its own case
+        if member.reply_template is not None and not replies.fits(s, member):
+            member = member.model_copy(update={"reply_template": None, "reply_version": None})
         status = apply_decision(s, ctx, user, member, client, sg)
         decided.append(GroupMemberResult(case_id=m.id, client_id=cid, status=status))
     safeguard_state.save(s, ctx, user, sg)

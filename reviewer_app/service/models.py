@@ -214,6 +214,8 @@ class DecisionRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     escalate_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reply_template: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reply_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
     legal_ground: Mapped[str | None] = mapped_column(String(32), nullable=True)
     legal_ground_explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     claim_outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -453,3 +455,4 @@ def table(model: type[Base]) -> Table:
 # modules on the same Base; imported here so that Base.metadata is the whole schema.
 from reviewer_app.service import models_pdq as _models_pdq  # noqa: E402,F401
 from reviewer_app.service import models_queues as _models_queues  # noqa: E402,F401
+from reviewer_app.service import models_replies as _models_replies  # noqa: E402,F401

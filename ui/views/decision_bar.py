@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer_app.contract import ReplyTemplate
 from reviewer_app.domain import (
     POLICY_CODES,
     POLICY_TAXONOMY,
@@ -36,7 +37,9 @@ from reviewer_app.domain import (
     Source,
     decision_shortfall,
 )
+from reviewer_app.replies import ReplyError
 from ui.views.case_view import humanise
+from ui.views.reply_preview import ReplyChooser, fill
 
 ACTION_KEYS: dict[Action, str] = {
     Action.REMOVE: "R",
@@ -81,6 +84,7 @@ class DecisionDraft:
     escalate_to: EscalationTeam | None
     legal_ground: LegalGround | None = None
     claim: ClaimResolution | None = None
+    reply_template: str | None = None
 
 
 FIELD_PROMPTS = {
@@ -167,7 +171,12 @@ class DecisionBar(QWidget):
                             ("Counter-notice possible", True),
                             ("No counter-notice", False)):
             self.counter_notice.addItem(text, value)
+        self.reply = ReplyChooser(self)
         source_row = QHBoxLayout()
+        reply_label = QLabel("Repl&y", self)
+        reply_label.setBuddy(self.reply)
+        source_row.addWidget(reply_label)
+        source_row.addWidget(self.reply)
         self.ground_label = QLabel("Legal &ground", self)
         self.ground_label.setBuddy(self.ground)
         self.outcome_label = QLabel("Claim &outcome", self)
@@ -202,6 +211,7 @@ class DecisionBar(QWidget):
         self.ground_text.clear()
         self.outcome.setCurrentIndex(0)
         self.counter_notice.setCurrentIndex(0)
+        self.reply.set_templates([])  # the case's own come from the session (main window)
         self._show_source_fields(case)
         code = ""
         if case is not None:
@@ -262,6 +272,37 @@ class DecisionBar(QWidget):
             return None
         return tuple(dict.fromkeys(c for c in codes if c))
 
+    def _source_fields(self) -> tuple[LegalGround | None, ClaimResolution | None]:
+        source = self.case.source if self.case is not None else None
+        return (self.legal_ground() if source in LEGAL_SOURCES else None,
+                self.claim() if source is Source.IP_CLAIM else None)
+
+    def reply_for(self, action: Action) -> tuple[ReplyTemplate | None, str | None, str | None]:
+        """(the reply template, its filled text, a sentence when it cannot be sent) for
+        `action` with the bar as it stands: what `commit` would send, for the preview."""
+        template, problem = self.reply.template_for(action)
+        if template is None or problem is not None or self.case is None:
+            return template, None, problem
+        codes = [str(self.citation.currentData() or "")]
+        codes += [c.strip().upper() for c in self.also_cite.text().split(",")]
+        refs = tuple(dict.fromkeys(c for c in codes if c in POLICY_CODES))
+        ground, claim = self._source_fields()
+        team = EscalationTeam(self.team.currentData()) if action is Action.ESCALATE else None
+        tried = self.reply.candidates(action) if self.reply.is_default else [template]
+        failure: ReplyError | None = None
+        for candidate in tried:
+            try:
+                return candidate, fill(candidate, self.case, action, policy_refs=refs,
+                                       legal_ground=ground, claim=claim,
+                                       escalate_to=team), None
+            except ReplyError as exc:
+                failure = exc
+        if self.reply.is_default:
+            return None, None, None  # no reply of this action fills for this case: none
+        return template, None, (f"The reply \u201c{template.title}\u201d cannot be "
+                                f"filled: {failure}. Fill it in, or choose another reply (Y) "
+                                f"or No reply.")
+
     def commit(self, action: Action) -> None:
         refs = self.citations()
         if refs is None:
@@ -274,6 +315,10 @@ class DecisionBar(QWidget):
         if missing is not None:
             self.sig_problem.emit(missing)
             return
+        template, _text, reply_problem = self.reply_for(action)
+        if reply_problem is not None:
+            self.sig_problem.emit(reply_problem)
+            return
         team = EscalationTeam(self.team.currentData()) if action is Action.ESCALATE else None
         self.sig_decide.emit(DecisionDraft(
             action=action,
@@ -283,4 +328,5 @@ class DecisionBar(QWidget):
             legal_ground=self.legal_ground() if self.case and self.case.source in LEGAL_SOURCES
             else None,
             claim=self.claim() if self.case and self.case.source is Source.IP_CLAIM else None,
+            reply_template=template.name if template is not None else None,
         ))

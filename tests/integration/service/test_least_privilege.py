@@ -185,6 +185,15 @@ def _routes(w: World) -> list[Route]:
                                  "harm_category": "other", "severity": 1},
                       {IDEMPOTENCY_HEADER: key}),
               Variant("/cases", {"source": "a rumour"})),
+        # replies
+        Route("GET", "/v1/reply-templates", EVERYONE - {"partner"},
+              Variant("/reply-templates?source=regulator"),
+              Variant("/reply-templates?source=a%20rumour")),
+        Route("PUT", "/v1/reply-templates/{name}", frozenset({"admin"}),
+              Variant("/reply-templates/lp.reply",
+                      {"source": "user_report", "actions": ["keep"], "title": "LP",
+                       "body": "Case {case_id}", "reason": "least privilege"}),
+              Variant("/reply-templates/NOT A NAME!", {"source": 1})),
     ]
 
 

@@ -85,7 +85,7 @@ def _fuzz(base_url: str, label: str, max_examples: int) -> None:
     assert operation is not None
     session = requests.Session()
     # The role each route serves (docs/service.md), so the fuzzing reaches past the 403.
-    admin_routes = ("teams", "audit", "metrics")
+    admin_routes = ("teams", "audit", "metrics", "reply-templates")
     username, password = DemoAccounts.admin if any(r in label for r in admin_routes) else (
         DemoAccounts.specialist)
 

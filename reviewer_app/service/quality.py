@@ -132,7 +132,7 @@ def held_tasks(s: Session, lease_id: str) -> list[tuple[QaTaskRow, CaseRow]]:
         select(QaTaskRow, CaseRow).join(CaseRow, CaseRow.id == QaTaskRow.case_id)
         .where(QaTaskRow.lease_id == lease_id, QaTaskRow.status.in_([LEASED, QUEUED]))
         .order_by(CaseRow.priority.desc(), QaTaskRow.created_at)
-        .with_for_update(of=QaTaskRow)).tuples()]
+        .with_for_update(of=QaTaskRow)).all()]
 
 
 def give_back(s: Session, lease_id: str, tasks: list[QaTaskRow], now: datetime) -> None:
@@ -271,7 +271,7 @@ def _reviews(s: Session, team: str, *, disagreeing: bool = False,
         q = q.where(QaReviewRow.id == review_id)
     out = []
     for review, queue, area, first, first_name, second_name in s.execute(
-            q.order_by(QaReviewRow.decided_at, QaReviewRow.id)).tuples():
+            q.order_by(QaReviewRow.decided_at, QaReviewRow.id)).all():
         out.append(QaDisagreement(
             review_id=review.id, case_id=review.case_id, queue=queue,
             policy_area=PolicyArea(area), first_reviewer=first_name,

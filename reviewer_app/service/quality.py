@@ -321,7 +321,7 @@ def list_qa_disagreements(
 @router.post("/teams/{team}/quality/disagreements/{review_id}/resolution",
              response_model=QaDisagreement, responses=problems(403, 409))
 def resolve_qa_disagreement(
-    team: TeamName, review_id: Annotated[int, Path(ge=1)], body: QaResolution,
+    team: TeamName, review_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: QaResolution,
     request: Request, user: TeamLead, ctx: Annotated[ServiceContext, Depends(get_ctx)],
 ) -> Response:
     """Marks a disagreement resolved with the lead's note (audited); 409 once resolved."""

@@ -783,6 +783,81 @@ class ReplyTemplateUpdate(Envelope):
 # ------------------------------------------------------------ quality and appeals
 # Blind second reviews, agreement (percent, Cohen's kappa), disagreements, appeals.
 
+QA_QUEUE = "qa:second-review"
+"""`LeaseRequest.queue` for the second reviews of the reviewer's team (never a routed queue:
+those names have no colon). The cases come blind: their history holds no trace of the first
+decision, and a decision under such a lease is stored as a second review."""
+
+
+class QaConfig(Envelope):
+    """A team's share (percent) of closing decisions sampled for a blind second review."""
+
+    team: str
+    share_percent: int = Field(ge=0, le=100)
+    updated_by: str = ""
+    updated_at: AwareDatetime | None = None
+    reason: str = ""
+
+
+class QaConfigUpdate(Envelope):
+    """Body of `PUT /v1/teams/{team}/quality/config` (that team's lead, admin; audited)."""
+
+    share_percent: int = Field(ge=0, le=100)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class AgreementFigures(Envelope):
+    """Agreement between first and second reviewers over `n` second reviews: percent
+    agreement and Cohen's kappa over the action labels. `kappa` is null (with
+    `kappa_undefined` saying why) when nothing was reviewed or chance agreement is 1."""
+
+    key: str
+    n: int = Field(ge=0)
+    agreed: int = Field(ge=0)
+    percent: float | None = None
+    kappa: float | None = None
+    kappa_undefined: str | None = None
+
+
+class QaAgreement(Envelope):
+    team: str
+    overall: AgreementFigures
+    by_policy_area: list[AgreementFigures]
+    by_reviewer: list[AgreementFigures]
+    """Keyed by the first decider's username."""
+
+
+class QaDisagreement(Envelope):
+    """A second review whose action differs from the first decision: ids, actions and
+    citations, who and when; no content, no media."""
+
+    review_id: int
+    case_id: Identifier
+    queue: str
+    policy_area: PolicyArea
+    first_reviewer: str
+    first_action: Action
+    first_policy_refs: list[str]
+    first_decided_at: AwareDatetime
+    second_reviewer: str
+    second_action: Action
+    second_policy_refs: list[str]
+    second_decided_at: AwareDatetime
+    resolved_by: str | None = None
+    resolved_at: AwareDatetime | None = None
+    resolution_note: str | None = None
+
+
+class QaDisagreementList(Envelope):
+    team: str
+    disagreements: list[QaDisagreement]
+
+
+class QaResolution(Envelope):
+    """Body of `POST .../disagreements/{review_id}/resolution`: the lead's note (audited)."""
+
+    note: str = Field(min_length=1, max_length=4_000)
+
 
 # ------------------------------------------------------------ policy versions
 # The versioned policy taxonomy, its change notes, and who has seen them.

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app import __version__
 from reviewer_app.client.errors import ClientError
-from reviewer_app.contract import CaseMatches
+from reviewer_app.contract import QA_QUEUE, CaseMatches
 from reviewer_app.domain import (
     CLOSING_ACTIONS,
     CaseSummary,
@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         self.act_pull = a("Pull more cases", "Ctrl+L", lambda: self.flow.pull(), "pull")
         self.act_release = a("Release undecided cases", "Ctrl+Shift+L", self.flow.release,
                              "release")
+        self.act_pull_qa = a("Pull second reviews (blind quality review)", "Ctrl+Alt+L",
+                             lambda: self.flow.pull(queue=QA_QUEUE), "pullSecondReviews")
         self.act_palette = a("Command palette", "Ctrl+K", self.open_palette, "palette")
         self.act_apply_match = a("Apply the earlier decision without revealing", "Ctrl+Shift+A",
                                  self.apply_match, "applyMatch")

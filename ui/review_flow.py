@@ -187,9 +187,10 @@ class ReviewFlow(QObject):
     def _run(self, op: Callable[[], Any], on_done: Callable[[Any], Any] | None = None) -> None:
         self.workers.run(op, on_done, self._failed)
 
-    def pull(self, max_cases: int = 5) -> None:
+    def pull(self, max_cases: int = 5, queue: str | None = None) -> None:
+        """`queue`: contract.QA_QUEUE pulls the team's blind second reviews."""
         def op() -> list[CaseSummary]:
-            self.session.lease(max_cases)
+            self.session.lease(max_cases, queue)
             return self.session.leased_cases()
 
         self.sig_message.emit("Pulling cases…")

@@ -107,9 +107,11 @@ class ReviewSession:
 
     # ------------------------------------------------------------------ queue and cases
 
-    def lease(self, max_cases: int = 5) -> list[domain.CaseSummary]:
+    def lease(self, max_cases: int = 5, queue: str | None = None) -> list[domain.CaseSummary]:
+        """`queue`: one queue of the team's, or contract.QA_QUEUE for blind second reviews."""
         try:
-            body = contract.LeaseRequest(max_cases=max_cases).model_dump(exclude_none=True)
+            body = contract.LeaseRequest(max_cases=max_cases, queue=queue).model_dump(
+                exclude_none=True)
         except ValidationError as exc:
             raise _invalid(exc) from None
         lease = self._api.call(contract.Lease, "POST", "/v1/leases", json_body=body)

@@ -29,6 +29,7 @@ from reviewer_app.service import (
     media,
     metrics,
     overrides,
+    quality,
     replies,
     sync,
 )
@@ -83,6 +84,7 @@ def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
-                   overrides, audit_api, metrics, matching, groups, intake, replies):
+                   overrides, audit_api, metrics, matching, groups, intake, replies,
+                   quality):
         api.include_router(module.router)
     return api

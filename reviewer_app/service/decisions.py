@@ -41,6 +41,7 @@ from reviewer_app.service import (
     audit,
     holdings,
     idempotency,
+    quality,
     replies,
     routing,
     safeguard_state,
@@ -145,7 +146,10 @@ def apply_decision(
     """Applies one decision, or says it is a duplicate; raises a problem on conflict, always
     before writing anything. Its time is service time bounded by the holding (from the
     lease's start to now), whatever the client's clock said. Core statements on the
-    session's connection: with the lease, this is the service's hottest path."""
+    session's connection: with the lease, this is the service's hottest path. A decision
+    under a QA lease is a second review (quality.apply_review)."""
+    if quality.is_qa_lease(d.lease_id):
+        return quality.apply_review(s, ctx, user, d, client, sg)
     conn = s.connection()
     body_hash = hashlib.sha256(d.model_dump_json().encode()).hexdigest()
     client_id = str(d.client_id)
@@ -199,6 +203,7 @@ def apply_decision(
     else:
         conn.execute(_MARK_DECIDED, {"case_id": d.case_id})
         sla.record_late_decision(s, d.case_id, case.queue, case.sla_due_at, now)
+        quality.sample(s, user, d, case.queue, now)
     audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
                  subject_id=d.case_id, client=client,
                  detail={"client_id": client_id, "action": d.action.value,

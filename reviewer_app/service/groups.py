@@ -46,7 +46,7 @@ from reviewer_app.domain import (
     ProblemCode,
     SyncStatus,
 )
-from reviewer_app.service import holdings, idempotency, replies, routing, safeguard_state
+from reviewer_app.service import holdings, idempotency, quality, replies, routing, safeguard_state
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.decisions import apply_decision, keyed_write
@@ -143,6 +143,9 @@ def decide_group(s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision
     if d.action is Action.ESCALATE:
         raise ProblemError(422, ProblemCode.VALIDATION,
                            "a group is not escalated at once: escalate the case viewed")
+    if quality.is_qa_lease(d.lease_id):
+        raise ProblemError(422, ProblemCode.VALIDATION,
+                           "a second review decides the one case it is about")
     group = _group_of(s, d.case_id)
     lease = s.get(LeaseRow, d.lease_id)
     if lease is None or lease.user_id != user.id:

@@ -454,5 +454,6 @@ def table(model: type[Base]) -> Table:
 # The rows of the team queues (and, below, of near-duplicate matching) live in their own
 # modules on the same Base; imported here so that Base.metadata is the whole schema.
 from reviewer_app.service import models_pdq as _models_pdq  # noqa: E402,F401
+from reviewer_app.service import models_quality as _models_quality  # noqa: E402,F401
 from reviewer_app.service import models_queues as _models_queues  # noqa: E402,F401
 from reviewer_app.service import models_replies as _models_replies  # noqa: E402,F401

@@ -18,6 +18,7 @@ from reviewer_app.service import (
     audit_api,
     auth,
     cases,
+    corrections,
     dashboard,
     decisions,
     exposure,
@@ -82,6 +83,6 @@ def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
-                   overrides, audit_api, metrics, matching, groups, intake):
+                   overrides, audit_api, metrics, matching, groups, intake, corrections):
         api.include_router(module.router)
     return api

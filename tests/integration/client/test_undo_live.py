@@ -143,7 +143,8 @@ def test_a_correction_goes_through_the_outbox(review_session: ReviewSession,
     with session.store.write() as db:  # the reply was lost: the item is sent again
         db.execute(update(OutboxItem).where(OutboxItem.client_id == str(body.client_id))
                    .values(state=ItemState.PENDING.value))
-    assert session.sync().duplicate == 1
+    retry = session.sync()  # answered as the first time (the stored reply), applied once
+    assert retry.sent == 1 and retry.remaining == 0 and retry.conflicts == 0
     assert _service_decisions(live_service.db_url)[case.id] == [
         (str(decided.client_id), str(body.client_id)), (str(body.client_id), None)]
     [now_offered] = session.correctable_decisions()

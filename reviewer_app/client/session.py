@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from keyring.backend import KeyringBackend
@@ -217,8 +217,10 @@ class ReviewSession:
         return undo.undo_last(self.store, self._clock.now())
 
     def correctable_decisions(self) -> list[undo.Correctable]:
-        """This computer's synced decisions still in force, newest first."""
-        return undo.correctable(self.store)
+        """This computer's synced decisions still in force and within the service's
+        correction window (contract.CORRECTION_WINDOW_HOURS), newest first."""
+        since = self._clock.now() - timedelta(hours=contract.CORRECTION_WINDOW_HOURS)
+        return [c for c in undo.correctable(self.store) if c.decided_at >= since]
 
     def correct_decision(self, supersedes: str, action: domain.Action, *,
                          correction_reason: str, policy_refs: Sequence[str] = (),

@@ -60,7 +60,8 @@ def test_undo_before_sync_leaves_nothing_on_the_service(live_service: Any,
         report = session.sync()
         assert report.applied == 1
         on_service = _service_decisions(live_service.db_url)
-        assert second.id not in on_service and first.id in on_service
+        assert second.id not in on_service
+        assert first.id in on_service
         with pytest.raises(AlreadySent, match="correct it instead"):
             session.undo_last_decision()  # the one before it has synced now
         again = session.decide(second.id, domain.Action.KEEP)  # still decidable
@@ -83,13 +84,13 @@ def test_undo_races_the_sync_engine(review_session: ReviewSession, live_service:
         for case in cases:
             go = threading.Event()
 
-            def undo_now() -> None:
+            def undo_now(go: threading.Event = go, case_id: str = case.id) -> None:
                 go.wait(5)
                 try:
                     session.undo_last_decision()
-                    outcomes[case.id] = True
+                    outcomes[case_id] = True
                 except AlreadySent:
-                    outcomes[case.id] = False
+                    outcomes[case_id] = False
 
             racer = threading.Thread(target=undo_now)
             racer.start()
@@ -135,7 +136,8 @@ def test_a_correction_goes_through_the_outbox(review_session: ReviewSession,
     assert session.correctable_decisions() == []  # not synced yet: undo it instead
     session.sync()
     [offered] = session.correctable_decisions()
-    assert offered.client_id == str(decided.client_id) and offered.case_id == case.id
+    assert offered.client_id == str(decided.client_id)
+    assert offered.case_id == case.id
     body = session.correct_decision(offered.client_id, domain.Action.KEEP,
                                     correction_reason="wrong action", reason="fine")
     assert session.correctable_decisions() == []  # the old one is superseded here too
@@ -144,8 +146,11 @@ def test_a_correction_goes_through_the_outbox(review_session: ReviewSession,
         db.execute(update(OutboxItem).where(OutboxItem.client_id == str(body.client_id))
                    .values(state=ItemState.PENDING.value))
     retry = session.sync()  # answered as the first time (the stored reply), applied once
-    assert retry.sent == 1 and retry.remaining == 0 and retry.conflicts == 0
+    assert retry.sent == 1
+    assert retry.remaining == 0
+    assert retry.conflicts == 0
     assert _service_decisions(live_service.db_url)[case.id] == [
         (str(decided.client_id), str(body.client_id)), (str(body.client_id), None)]
     [now_offered] = session.correctable_decisions()
-    assert now_offered.client_id == str(body.client_id) and now_offered.correction
+    assert now_offered.client_id == str(body.client_id)
+    assert now_offered.correction

@@ -60,9 +60,11 @@ def test_a_correction_supersedes_a_synced_decision(clocked_service: ClockedServi
     assert done.status_code == 201, done.text
     assert done.json()["status"] == "applied"
     replay = _post(api, case_id, body)
-    assert replay.status_code == 201 and replay.json() == done.json()  # the stored answer
+    assert replay.status_code == 201
+    assert replay.json() == done.json()
     again = _post(api, case_id, _correction(first["client_id"]))
-    assert again.status_code == 409 and again.json()["code"] == "already_decided", again.text
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "already_decided"
 
     live.clock.advance(hours=CORRECTION_WINDOW_HOURS, minutes=1)
     closed = _post(api, late_case, _correction(late.json()["client_id"]))
@@ -80,7 +82,8 @@ def test_a_correction_supersedes_a_synced_decision(clocked_service: ClockedServi
             assert rows[1].superseded_by is None
             assert rows[1].correction_reason == "picked remove by mistake"
             in_force = _decision_of(s, case_id)
-            assert in_force is not None and in_force.action.value == "keep"
+            assert in_force is not None
+            assert in_force.action.value == "keep"
             events = [json.loads(a.detail_json) for a in s.scalars(
                 select(AuditRow).where(AuditRow.action == "decision_corrected"))]
             assert events == [{"client_id": body["client_id"],

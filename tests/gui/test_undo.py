@@ -1,0 +1,42 @@
+"""Ctrl+Z on the workstation against the real service: the last decision, still unsent,
+comes back out of the outbox and its case opens again undecided and blurred (a fresh view);
+a second Ctrl+Z says there is nothing left to undo, and the service never heard of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from reviewer_app.domain import CaseStatus
+from tests.gui.test_workstation import WAIT_MS, case_on_screen, press, service_case_status
+from ui.imaging import RevealStep
+
+
+def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
+        qtbot: Any, workstation: Any, live_service: Any) -> None:
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    ws.sync.stop()  # the engine would send it at once: here the undo comes first
+    case_id = ws.flow.current.case.id
+    if ws.window.viewer.interstitial:
+        press(ws, Qt.Key.Key_Return)
+    press(ws, Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: case_id in ws.flow.decided and ws.session.outbox_counts().pending
+                    > 0, timeout=WAIT_MS)
+    assert ws.flow.current is None or ws.flow.current.case.id != case_id
+    status = ws.window.statusBar()
+
+    QTest.keyClick(ws.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Undone" in status.currentMessage(), timeout=WAIT_MS)
+    assert case_id not in ws.flow.decided
+    assert case_id in {c.id for c in ws.flow.cases}
+    qtbot.waitUntil(lambda: ws.flow.open_id == case_id and case_on_screen(ws), timeout=WAIT_MS)
+    assert ws.window.viewer.interstitial or ws.window.media.painted_step == RevealStep.BLURRED
+    assert ws.session.outbox_counts().pending == 0
+
+    QTest.keyClick(ws.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Nothing to undo" in status.currentMessage(), timeout=WAIT_MS)
+    ws.session.sync()
+    assert service_case_status(live_service, case_id) != CaseStatus.DECIDED

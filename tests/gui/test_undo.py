@@ -8,10 +8,19 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from sqlalchemy import select
 
 from reviewer_app.domain import CaseStatus
+from reviewer_app.store.outbox import ItemKind, ItemState
+from reviewer_app.store.schema import OutboxItem
 from tests.gui.test_workstation import WAIT_MS, case_on_screen, press, service_case_status
 from ui.imaging import RevealStep
+
+
+def _decision_states(ws: Any, case_id: str) -> list[str]:
+    with ws.session.store.read() as db:
+        return list(db.scalars(select(OutboxItem.state).where(
+            OutboxItem.kind == ItemKind.DECISION.value, OutboxItem.case_id == case_id)))
 
 
 def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
@@ -23,8 +32,8 @@ def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
     if ws.window.viewer.interstitial:
         press(ws, Qt.Key.Key_Return)
     press(ws, Qt.Key.Key_K)
-    qtbot.waitUntil(lambda: case_id in ws.flow.decided and ws.session.outbox_counts().pending
-                    > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _decision_states(ws, case_id) == [ItemState.PENDING.value],
+                    timeout=WAIT_MS)  # in the outbox: the decide job has run
     assert ws.flow.current is None or ws.flow.current.case.id != case_id
     status = ws.window.statusBar()
 
@@ -34,7 +43,7 @@ def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
     assert case_id in {c.id for c in ws.flow.cases}
     qtbot.waitUntil(lambda: ws.flow.open_id == case_id and case_on_screen(ws), timeout=WAIT_MS)
     assert ws.window.viewer.interstitial or ws.window.media.painted_step == RevealStep.BLURRED
-    assert ws.session.outbox_counts().pending == 0
+    assert _decision_states(ws, case_id) == [ItemState.UNDONE.value]
 
     QTest.keyClick(ws.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "Nothing to undo" in status.currentMessage(), timeout=WAIT_MS)

@@ -2,7 +2,8 @@
 one (both rows kept, the old marked), audited `decision_corrected`, and the decision in force
 is the correction; a replay with the same key is idempotent; nobody but the reviewer who made
 the decision may correct it, a corrected decision is not corrected twice, a reason is
-required, and after the window a correction is refused."""
+required, after the window a correction is refused, and a correction meets what its case's
+source needs like any decision."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from reviewer_app.service.accounts import add_user
 from reviewer_app.service.db import Database
 from reviewer_app.service.matching import _decision_of
 from reviewer_app.service.models import AuditRow, DecisionRow
+from tests.helpers.service_fixtures import LiveService
 from tests.integration.service.api import Api
 from tests.integration.service.conftest import ClockedService
+from tests.integration.service.test_sources import _leased, _regulator
 
 
 def _correction(supersedes: str, **extra: Any) -> dict[str, Any]:
@@ -96,3 +99,19 @@ def test_a_correction_supersedes_a_synced_decision(clocked_service: ClockedServi
         db.dispose()
     history = api.call("GET", f"/cases/{case_id}").json()["history"]
     assert any(h["body"].startswith("Correction of the decision to remove") for h in history)
+
+
+def test_a_correction_meets_its_sources_rules(live_service: LiveService) -> None:
+    case_id = _regulator(live_service.db_url)
+    api, lease_id = _leased(live_service, case_id)
+    kept = api.decide(case_id, lease_id, action="keep", policy_refs=[])
+    assert kept.status_code == 201, kept.text
+    bare = _post(api, case_id, _correction(kept.json()["client_id"], action="remove",
+                                           policy_refs=["REG-DSA-16"]))
+    assert bare.status_code == 422, bare.text
+    assert bare.json()["detail"].startswith("legal_ground:")
+    ground = {"code": "illegal_content", "explanation": "Illegal in EU-DE (simulated)"}
+    grounded = _post(api, case_id, _correction(kept.json()["client_id"], action="remove",
+                                               policy_refs=["REG-DSA-16"],
+                                               legal_ground=ground))
+    assert grounded.status_code == 201, grounded.text

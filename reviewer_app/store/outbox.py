@@ -128,14 +128,14 @@ def add_correction(db: Session, client_id: str, case_id: str, payload: str,
 def take_pending(db: Session, limit: int) -> list[PendingItem]:
     """`pending()`, handed over to the network in the same (write) transaction: from now on
     none of these items can be undone. Call it inside `LocalStore.write()`."""
-    items = pending(db, limit)
-    if items:
-        db.execute(update(OutboxItem)
-                   .where(OutboxItem.seq.in_([i.seq for i in items]),
-                          OutboxItem.state == ItemState.PENDING.value,
-                          OutboxItem.result.is_(None))
-                   .values(result=HANDED_OVER))
-    return items
+    # The UPDATE first: it takes SQLite's write lock, so the items read after it are exactly
+    # those it stamped, even if another process (the CLI) undid one a moment before.
+    first = (select(OutboxItem.seq).where(OutboxItem.state == ItemState.PENDING.value)
+             .order_by(OutboxItem.seq).limit(limit))
+    db.execute(update(OutboxItem)
+               .where(OutboxItem.seq.in_(first), OutboxItem.result.is_(None))
+               .values(result=HANDED_OVER))
+    return pending(db, limit)
 
 
 def hand_over(db: Session, client_id: str) -> None:

@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reviewer_app.domain import (
     Action,
@@ -20,10 +20,12 @@ from reviewer_app.domain import (
     BreakEvent,
     BreakKind,
     CaseSummary,
+    ClaimResolution,
     Decision,
     ExposureEvent,
     HarmCategory,
     Identifier,
+    LegalGround,
     Note,
     PolicyArea,
     ProblemCode,
@@ -865,3 +867,42 @@ class QaResolution(Envelope):
 
 # ------------------------------------------------------------ undo and corrections
 # A synced decision corrected by a new, audited one that supersedes it.
+
+CORRECTION_WINDOW_HOURS = 24
+"""A synced decision may be corrected by the reviewer who made it for this long after the
+service received it; later, it takes a lead (an appeal)."""
+
+
+class CorrectionBody(Envelope):
+    """`POST /v1/cases/{id}/corrections`: the decision again, in full, superseding one synced
+    decision of the same reviewer on the same case (`supersedes`, its client_id), with why
+    (`correction_reason`, required). Idempotency-Key is this body's own `client_id`."""
+
+    client_id: uuid.UUID
+    supersedes: uuid.UUID
+    correction_reason: str = Field(min_length=1, max_length=2_000)
+    action: Action
+    policy_refs: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=20)
+    reason: str = Field(default="", max_length=4_000)
+    legal_ground: LegalGround | None = None
+    claim: ClaimResolution | None = None
+    decided_at: AwareDatetime
+    handle_ms: int = Field(default=0, ge=0, le=7 * 24 * 3600 * 1000)
+
+    @model_validator(mode="after")
+    def _final_and_explained(self) -> CorrectionBody:
+        if self.action is Action.ESCALATE:
+            raise ValueError("a correction is a final decision; escalate the case instead")
+        if not self.correction_reason.strip():
+            raise ValueError("correction_reason: say why the decision is corrected")
+        if self.client_id == self.supersedes:
+            raise ValueError("a correction has its own client_id")
+        return self
+
+
+class CorrectionAccepted(Envelope):
+    client_id: str
+    case_id: Identifier
+    supersedes: str
+    status: SyncStatus

@@ -46,6 +46,7 @@ from reviewer_app.domain import (
 )
 from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
+from ui import undo
 from ui.imaging import RevealStep, SafeRendering, placeholder
 from ui.render_cache import CaseMedia, ItemMedia
 from ui.review_flow import ReviewFlow, SyncState
@@ -250,6 +251,10 @@ class MainWindow(QMainWindow):
                            "takeBreak")
         self.act_conflicts = a("Show items the service did not apply", "Ctrl+Shift+C",
                                self.show_conflicts, "conflicts")
+        self.act_undo = a("Undo the last decision (while it is unsent)", "Ctrl+Z",
+                          lambda: undo.undo_last(self.flow), "undo")
+        self.act_correct = a("Correct a synced decision…", "Ctrl+Shift+Z",
+                             lambda: undo.correct(self, self.flow), "correct")
         self.act_personal = a("Personal safeguards (only ever safer)…", "Ctrl+,",
                               self.edit_personal, "personal")
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")

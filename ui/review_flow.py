@@ -640,6 +640,21 @@ class ReviewFlow(QObject):
 
         self.workers.run(op, self.sig_avoided.emit, lambda exc: None)
 
+    def reopen_undecided(self, case_id: str, leased: list[CaseSummary]) -> bool:
+        """A decision on `case_id` was undone (ui/undo.py): the case is in the queue again and
+        opens as a fresh view (blurred, its renderings made again). False when it is no longer
+        leased here."""
+        self.decided.discard(case_id)
+        self.cases = [c for c in leased if c.id not in self.decided]
+        self.sig_queue.emit(self.cases)
+        self.refresh_counts()
+        if case_id not in {c.id for c in self.cases}:
+            return False
+        self._leave()
+        self.cache.drop(case_id)
+        self.open(case_id)
+        return True
+
     def _decided(self, case_id: str) -> None:
         self.sig_decided.emit(case_id)
         self.refresh_counts()

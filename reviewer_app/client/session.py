@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import matches, readings, replies
+from reviewer_app.client import matches, readings, replies, undo
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -248,6 +248,33 @@ class ReviewSession:
             outbox.add_break(db, event, self._clock.now())
         self.wake()
 
+    # ------------------------------------------------------------------ undo, corrections
+
+    def undo_last_decision(self) -> domain.Decision:
+        """Takes the most recent decision back out of the outbox if it was never sent; its
+        case is undecided again (still leased). Raises undo.NothingToUndo, or
+        undo.AlreadySent when the sync engine took it first (then correct it instead)."""
+        return undo.undo_last(self.store, self._clock.now())
+
+    def correctable_decisions(self) -> list[undo.Correctable]:
+        """This computer's synced decisions still in force and within the service's
+        correction window (contract.CORRECTION_WINDOW_HOURS), newest first."""
+        since = self._clock.now() - timedelta(hours=contract.CORRECTION_WINDOW_HOURS)
+        return [c for c in undo.correctable(self.store) if c.decided_at >= since]
+
+    def correct_decision(self, supersedes: str, action: domain.Action, *,
+                         correction_reason: str, policy_refs: Sequence[str] = (),
+                         reason: str = "", legal_ground: domain.LegalGround | None = None,
+                         claim: domain.ClaimResolution | None = None,
+                         handle_ms: int = 0) -> contract.CorrectionBody:
+        """A correction of a synced decision, through the outbox (sent on its own)."""
+        body = undo.queue_correction(
+            self.store, self._clock.now(), supersedes, action,
+            correction_reason=correction_reason, policy_refs=policy_refs, reason=reason,
+            legal_ground=legal_ground, claim=claim, handle_ms=handle_ms)
+        self.wake()
+        return body
+
     # ------------------------------------------------------------------ near-duplicates
 
     def matches(self, case_id: str) -> contract.CaseMatches:
@@ -276,6 +303,8 @@ class ReviewSession:
         decision = self.decide(case_id, action, policy_refs=policy_refs, reason=reason,
                                legal_ground=legal_ground, claim=claim,
                                reply_template=reply_template, handle_ms=handle_ms)
+        with self.store.write() as db:  # the group call sends it: no undo from here on
+            outbox.hand_over(db, str(decision.client_id))
         result = matches.decide_group(self._api, decision)
         with self.store.write() as db:
             for member in result.decided:

@@ -18,6 +18,7 @@ from reviewer_app.service import (
     audit_api,
     auth,
     cases,
+    corrections,
     dashboard,
     decisions,
     exposure,
@@ -85,6 +86,6 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
                    overrides, audit_api, metrics, matching, groups, intake, replies,
-                   quality):
+                   quality, corrections):
         api.include_router(module.router)
     return api

@@ -227,7 +227,8 @@ def avoided_query(since: datetime | None = None) -> Select[Any]:
     matched_earlier = exists().where(
         mine.case_id == d.case_id, mine.near_dup_group.is_not(None),
         theirs.near_dup_group == mine.near_dup_group, theirs.case_id != d.case_id,
-        earlier.case_id == theirs.case_id, earlier.action == d.action, earlier.id < d.id)
+        earlier.case_id == theirs.case_id, earlier.action == d.action, earlier.id < d.id,
+        earlier.superseded_by.is_(None))
     in_bank = exists().where(CaseBankMatchRow.case_id == d.case_id)
     revealed = exists().where(
         ExposureRow.user_id == d.user_id, ExposureRow.case_id == d.case_id,
@@ -236,7 +237,8 @@ def avoided_query(since: datetime | None = None) -> Select[Any]:
              .where(MediaRow.case_id == d.case_id, MediaRow.kind.in_(_VISUAL))
              .scalar_subquery())
     q = (select(d.user_id, d.decided_at, items.label("items"))
-         .where(d.action != Action.ESCALATE.value, or_(matched_earlier, in_bank), ~revealed))
+         .where(d.action != Action.ESCALATE.value, d.superseded_by.is_(None),
+                or_(matched_earlier, in_bank), ~revealed))
     if since is not None:
         q = q.where(d.decided_at >= since)
     return q

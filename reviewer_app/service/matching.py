@@ -477,8 +477,10 @@ def _nearest(a: list[int], b: list[int]) -> int:
 
 
 def _decision_of(session: Session, case_id: str) -> MatchedDecision | None:
-    """The decision in force: the case's latest (an escalation is followed by another)."""
-    row = session.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id)
+    """The decision in force: the case's latest (an escalation is followed by another) that
+    no correction superseded."""
+    row = session.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id,
+                                                    DecisionRow.superseded_by.is_(None))
                           .order_by(DecisionRow.decided_at.desc(), DecisionRow.id.desc())
                           .limit(1)).first()
     if row is None:

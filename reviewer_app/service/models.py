@@ -224,6 +224,11 @@ class DecisionRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handle_ms: Mapped[int] = mapped_column(BigInteger)
     body_hash: Mapped[str] = mapped_column(String(64))
+    supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """A correction (service/corrections.py): the client_id of the decision it replaces."""
+    superseded_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """Set once a correction replaces this decision: it no longer counts (never deleted)."""
+    correction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_decisions_user_decided", "user_id", "decided_at"),)
 

@@ -195,6 +195,13 @@ def _routes(w: World) -> list[Route]:
               TEAM_LEADS,
               Variant(f"/teams/{TEAM}/quality/disagreements/1/resolution", {"note": "ok"}),
               Variant(f"/teams/{TEAM}/quality/disagreements/x/resolution", {"note": 1})),
+        # corrections: a specialist corrects their own synced decision
+        Route("POST", "/v1/cases/{case_id}/corrections", REVIEWERS,
+              Variant(f"/cases/{w.case_id}/corrections",
+                      {"client_id": key, "supersedes": str(uuid.uuid4()),
+                       "correction_reason": "wrong action", "action": "keep",
+                       "decided_at": decision["decided_at"]}, {IDEMPOTENCY_HEADER: key}),
+              Variant(f"/cases/{w.case_id}/corrections", {"supersedes": "that one"})),
         # intake over HTTP
         Route("POST", "/v1/cases", frozenset({"admin", "partner"}),
               Variant("/cases", {"source": "trusted_flagger", "policy_area": "regulatory",

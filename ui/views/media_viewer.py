@@ -19,7 +19,16 @@ whatever it paints went through the safeguarded pipeline or is the placeholder.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from safeguards import RevealMode
@@ -41,11 +50,14 @@ class MediaViewer(QWidget):
             ("shown"/"revealed") and the duration in ms.
         sig_step_changed(int): the painted RevealStep changed (for the status line).
         sig_needs_step(int): a reveal asked for a rendering that is not ready yet.
+        sig_display(QSize): the viewer's size in device pixels changed (renderings made for
+            it are painted as they are, without scaling).
     """
 
     sig_exposure = Signal(object, str, int)
     sig_step_changed = Signal(int)
     sig_needs_step = Signal(int)
+    sig_display = Signal(QSize)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +72,8 @@ class MediaViewer(QWidget):
         self._label = ""
         self._lens_pos: QPoint | None = None
         self._zoom = 1.0
+        self._fitted: dict[int, QImage] = {}
+        """Renderings of another size than the widget's, scaled once to fit it (by cacheKey)."""
         self._reveal = RevealState(self, ready=self._ready, painted=lambda: self.painted_step)
         self._reveal.sig_exposure.connect(self.sig_exposure)
         self._reveal.sig_step_changed.connect(self.sig_step_changed)
@@ -89,6 +103,7 @@ class MediaViewer(QWidget):
         """Drop the current item (ending any reveal first, so its exposure is booked to it)."""
         self._reveal.clear()
         self._renderings.clear()
+        self._fitted.clear()
         self._label = message
         self._zoom = 1.0
         self.update()
@@ -241,6 +256,16 @@ class MediaViewer(QWidget):
     def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         self._reveal.end_reveal()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        self._fitted.clear()
+        self.sig_display.emit(self.display_size())
+        super().resizeEvent(event)
+
+    def display_size(self) -> QSize:
+        """The widget's size in device pixels: what a rendering fits to be painted unscaled."""
+        ratio = self.devicePixelRatioF()
+        return QSize(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         try:
@@ -259,15 +284,32 @@ class MediaViewer(QWidget):
             step = self.painted_step or RevealStep.BLURRED
             target = self._target_rect(blurred.image.size())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(target, self._renderings[step].image)
+            painter.drawImage(target, self._fit(self._renderings[step].image, target))
             sharp = self._renderings.get(RevealStep.SHARP_GRAY)
             if self._reveal.lens and self._lens_pos is not None and sharp is not None:
                 path = QPainterPath()
                 path.addEllipse(QPointF(self._lens_pos), LENS_RADIUS, LENS_RADIUS)
                 painter.setClipPath(path)
-                painter.drawImage(target, sharp.image)
+                painter.drawImage(target, self._fit(sharp.image, target))
         finally:
             painter.end()
+
+    def _fit(self, image: QImage, target: QRectF) -> QImage:
+        """`image` at the size it is painted, when it fits the widget: made once per size, not
+        smoothly scaled on every paint (zoomed views are scaled by the painter)."""
+        ratio = self.devicePixelRatioF()
+        size = QSize(round(target.width() * ratio), round(target.height() * ratio))
+        if self._zoom != 1.0 or image.size() == size or size.isEmpty():
+            return image
+        key = image.cacheKey()
+        fitted = self._fitted.get(key)
+        if fitted is None or fitted.size() != size:
+            if len(self._fitted) >= 4:
+                self._fitted.clear()
+            fitted = image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation)
+            self._fitted[key] = fitted
+        return fitted
 
     def _target_rect(self, size: QSize) -> QRectF:
         bound = QSize(self.width(), self.height())

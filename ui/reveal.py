@@ -294,6 +294,9 @@ class RevealState(QObject):
 
     def end_reveal(self) -> None:
         """Every way of revealing ends at once; the reveal is booked."""
+        if not (self.revealing or self.holding or self.lens or self.sound or self._opened
+                or self.step is not RevealStep.BLURRED):
+            return  # nothing to end (a view that leaves an item repaints by itself)
         self.holding = False
         self.lens = False
         self._reblur.stop()

@@ -260,6 +260,10 @@ class VideoView(PlayerControls, QWidget):
 
     def clear(self, message: str = "") -> None:
         """Stop and drop the clip (ending any reveal first, so it is booked to this item)."""
+        if (self._player is None and self._problem is None and self._image is None
+                and self._reveal.subject is None and self._label == message
+                and self._rate == 1.0):
+            return  # nothing loaded (the window empties every view it is not showing)
         self._reveal.clear()
         self._watchdog.stop()
         self._close_player()

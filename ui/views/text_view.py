@@ -148,7 +148,8 @@ class TextView(QWidget):
         self._text = None
         self._problem = None
         self._label = message
-        self.body.setPlainText("")
+        if not self.body.document().isEmpty():
+            self.body.setPlainText("")
         self.close_search()
         self._refresh()
 

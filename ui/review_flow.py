@@ -55,6 +55,10 @@ PREFETCH_AHEAD = 3
 DisplayOf = Callable[[HarmCategory | None], DisplaySettings]
 """A harm category's effective display (`Verdict.display_for`); None: the team's defaults."""
 
+MAX_DISPLAY = QSize(2560, 1600)
+"""The largest rendering made for the viewer, in device pixels (memory and decode time grow
+with it; a larger viewer scales the rendering once)."""
+
 
 @dataclass(frozen=True)
 class SyncState:
@@ -161,8 +165,10 @@ class ReviewFlow(QObject):
 
     def set_display(self, size: QSize) -> None:
         """The viewer's size in device pixels: pictures are rendered from now on to fit it, so
-        that painting one is a plain copy; once the size settles, the prefetched cases' blurs
-        are made again for it (the open case's are scaled once by the viewer)."""
+        that painting one is a plain copy (within MAX_DISPLAY, beyond which the viewer scales);
+        once the size settles, the prefetched cases' blurs are made again for it (the open
+        case's renderings are scaled once by the viewer until it is opened again)."""
+        size = size.boundedTo(MAX_DISPLAY)
         if size.width() < 16 or size.height() < 16 or size == self.display:
             return
         self.display = QSize(size)

@@ -297,6 +297,7 @@ class MainWindow(QMainWindow):
         self.overlay.sig_pull_requested.connect(self.act_pull.trigger)
         self.media.sig_needs_step.connect(lambda step: f.request_step(RevealStep(step)))
         self.media.sig_step_changed.connect(self._show_step)
+        self.viewer.sig_display.connect(f.set_display)
 
     # ------------------------------------------------------------------ flow results
 

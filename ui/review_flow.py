@@ -55,6 +55,10 @@ PREFETCH_AHEAD = 3
 DisplayOf = Callable[[HarmCategory | None], DisplaySettings]
 """A harm category's effective display (`Verdict.display_for`); None: the team's defaults."""
 
+MAX_DISPLAY = QSize(2560, 1600)
+"""The largest rendering made for the viewer, in device pixels (memory and decode time grow
+with it; a larger viewer scales the rendering once)."""
+
 
 @dataclass(frozen=True)
 class SyncState:
@@ -135,6 +139,10 @@ class ReviewFlow(QObject):
         self._handle = QElapsedTimer()
         self._counts_timer = QTimer(self)
         self._counts_timer.timeout.connect(self.refresh_counts)
+        self._resized = QTimer(self)
+        self._resized.setSingleShot(True)
+        self._resized.setInterval(300)
+        self._resized.timeout.connect(self._refit_prefetched)
 
     # ------------------------------------------------------------------ queue
 
@@ -149,12 +157,36 @@ class ReviewFlow(QObject):
         """Quit: stop polling and open nothing more (what is queued still gets written)."""
         self._stopped = True
         self._counts_timer.stop()
+        self._resized.stop()
 
     def style_of(self, category: HarmCategory | None) -> RenderStyle:
         """The style media of this category is rendered in now (None: the team's)."""
         if self._display_of is None:
             return self._default_style
         return RenderStyle.of(self._display_of(category))
+
+    def set_display(self, size: QSize) -> None:
+        """The viewer's size in device pixels: pictures are rendered from now on to fit it, so
+        that painting one is a plain copy (within MAX_DISPLAY, beyond which the viewer scales);
+        once the size settles, the prefetched cases' blurs are made again for it (the open
+        case's renderings are scaled once by the viewer until it is opened again)."""
+        size = size.boundedTo(MAX_DISPLAY)
+        if size.width() < 16 or size.height() < 16 or size == self.display:
+            return
+        self.display = QSize(size)
+        if self.prefetch_enabled:
+            self._resized.start()
+
+    def _refit_prefetched(self) -> None:
+        if self._stopped:
+            return
+        width, height = self.display.width(), self.display.height()
+        for entry in self.cache.entries():
+            blurred = entry.items[0].renderings.get(RevealStep.BLURRED)
+            if (entry is not self.current and entry.case.id != self.cache.pinned
+                    and blurred is not None and not blurred.placeholder
+                    and blurred.image.width() != width and blurred.image.height() != height):
+                self._render(entry, RevealStep.BLURRED, index=0)
 
     def _open_style(self) -> RenderStyle:
         return self.style_of(self.current.case.harm_category if self.current else None)

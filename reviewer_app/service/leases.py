@@ -30,10 +30,22 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from sqlalchemy import bindparam, case, func, insert, literal, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from reviewer_app.contract import Lease, LeaseRequest
+from reviewer_app.contract import AppealStatus, Lease, LeaseRequest
 from reviewer_app.domain import (
     CaseStatus,
     CaseSummary,
@@ -55,6 +67,7 @@ from reviewer_app.service.models import (
     UTCDateTime,
     table,
 )
+from reviewer_app.service.models_policy import AppealRow
 from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.periods import ServicePeriods
 from reviewer_app.service.problems import ProblemError
@@ -165,6 +178,7 @@ def take_cases(
         q = q.where(work.condition())
     if skip_categories:
         q = q.where(CaseRow.harm_category.not_in(sorted(skip_categories)))
+    q = q.where(not_appealed_from(user))
     order: list[Any] = [CaseRow.priority.desc()]
     if severe is not None:
         order.append(severe.rank())
@@ -183,6 +197,14 @@ def take_cases(
                                     "leased_by": user.id, "lease_expires_at": expires})
         holdings.start(session, lease_id, ids, user.id, now)
     return [summary_of(r) for r in rows]
+
+
+def not_appealed_from(user: CurrentUser) -> ColumnElement[bool]:
+    """An appeal goes to a different reviewer: never to the one whose decision it appeals."""
+    return or_(~CaseRow.queue.startswith(routing.APPEALS_QUEUE_PREFIX, autoescape=True),
+               ~exists().where(AppealRow.case_id == CaseRow.id,
+                               AppealRow.status == AppealStatus.OPEN.value,
+                               AppealRow.original_user_id == user.id))
 
 
 @router.post("/leases", response_model=Lease, status_code=201, responses=problems(403, 423))

@@ -20,10 +20,12 @@ from reviewer_app.domain import (
     BreakEvent,
     BreakKind,
     CaseSummary,
+    ClaimResolution,
     Decision,
     ExposureEvent,
     HarmCategory,
     Identifier,
+    LegalGround,
     Note,
     PolicyArea,
     ProblemCode,
@@ -841,6 +843,9 @@ class AppealDecisionCreate(Envelope):
     policy_refs: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=20)
     reason: str = Field(default="", max_length=4_000)
+    legal_ground: LegalGround | None = Field(
+        default=None, description="overturn only, as a decision of the case's source needs")
+    claim: ClaimResolution | None = Field(default=None, description="overturn only, likewise")
     handle_ms: int = Field(default=0, ge=0, le=7 * 24 * 3600 * 1000)
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from reviewer_app import __version__
 from reviewer_app.contract import API_PREFIX
 from reviewer_app.service import (
+    appeals,
     audit_api,
     auth,
     cases,
@@ -29,6 +30,7 @@ from reviewer_app.service import (
     media,
     metrics,
     overrides,
+    policy_versions,
     sync,
 )
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
@@ -82,6 +84,7 @@ def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
-                   overrides, audit_api, metrics, matching, groups, intake):
+                   overrides, audit_api, metrics, matching, groups, intake, policy_versions,
+                   appeals):
         api.include_router(module.router)
     return api

@@ -157,7 +157,9 @@ def _etag(version: int) -> str:
     return f'"policy-v{version}"'
 
 
-@router.get("/policy/taxonomy", response_model=PolicyTaxonomy, responses=problems(403))
+@router.get("/policy/taxonomy", response_model=PolicyTaxonomy,
+            responses={304: {"description": "not modified: the version of If-None-Match"},
+                       **problems(403)})
 def get_policy_taxonomy(
     user: PolicyReader, ctx: Annotated[ServiceContext, Depends(get_ctx)],
     if_none_match: Annotated[str | None, Header()] = None,

@@ -41,6 +41,7 @@ from reviewer_app.domain import Action, CaseSummary, ExposureEvent, HarmCategory
 from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
 from ui.imaging import RevealStep, SafeRendering, placeholder
+from ui.policy_notes import PolicyNotes
 from ui.render_cache import CaseMedia, ItemMedia
 from ui.review_flow import ReviewFlow, SyncState
 from ui.theme import apply_theme
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_label)
 
         self._commands: list[QAction] = list(self.decision_bar.decision_actions.values())
+        self.policy_notes = PolicyNotes(flow.session, flow.workers, self, self.decision_bar)
         self._build_actions()
         self._wire()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
@@ -237,7 +239,11 @@ class MainWindow(QMainWindow):
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
         self.act_about = a("About Reviewer workstation", "F1", self.show_about, "about")
-        self.menuBar().addMenu("&Help").addAction(self.act_about)
+        self.act_policy_changes = a("Policy changes…", "Ctrl+Shift+P",
+                                    self.policy_notes.show_all, "policyChanges")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.act_policy_changes)
+        help_menu.addAction(self.act_about)
 
     def _wire(self) -> None:
         f = self.flow

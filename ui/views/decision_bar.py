@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.domain import (
-    POLICY_CODES,
     POLICY_TAXONOMY,
     Action,
     Case,
@@ -33,6 +32,7 @@ from reviewer_app.domain import (
     LegalGround,
     LegalGroundCode,
     PolicyArea,
+    PolicyRef,
     Source,
     decision_shortfall,
 )
@@ -122,9 +122,7 @@ class DecisionBar(QWidget):
         self.citation = QComboBox(self)
         self.citation.setObjectName("citation")
         self.citation.setAccessibleName("Policy citation")
-        self.citation.addItem("(no citation)", "")
-        for ref in POLICY_TAXONOMY:
-            self.citation.addItem(f"{ref.code}  {ref.title}", ref.code)
+        self.citable: frozenset[str] = frozenset()
         self.team = QComboBox(self)
         self.team.setObjectName("escalationTeam")
         self.team.setAccessibleName("Escalation team")
@@ -134,9 +132,7 @@ class DecisionBar(QWidget):
         self.also_cite.setObjectName("alsoCite")
         self.also_cite.setAccessibleName("Further citations")
         self.also_cite.setPlaceholderText("Also cite (codes, comma-separated)")
-        completer = QCompleter([ref.code for ref in POLICY_TAXONOMY], self.also_cite)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.also_cite.setCompleter(completer)
+        self.set_taxonomy(list(POLICY_TAXONOMY))
         self.reason = QLineEdit(self)
         self.reason.setObjectName("reason")
         self.reason.setAccessibleName("Reason")
@@ -192,6 +188,20 @@ class DecisionBar(QWidget):
         layout.addLayout(buttons)
         self.case: Case | None = None
         self.set_case(None)
+
+    def set_taxonomy(self, refs: list[PolicyRef]) -> None:
+        """The codes a decision may cite: the service's taxonomy once fetched (retired codes
+        left out), the built-in one until then. The current choice is kept if still there."""
+        chosen = str(self.citation.currentData() or "")
+        self.citation.clear()
+        self.citation.addItem("(no citation)", "")
+        for ref in refs:
+            self.citation.addItem(f"{ref.code}  {ref.title}", ref.code)
+        self.citable = frozenset(ref.code for ref in refs)
+        self.citation.setCurrentIndex(max(0, self.citation.findData(chosen)))
+        completer = QCompleter([ref.code for ref in refs], self.also_cite)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.also_cite.setCompleter(completer)
 
     def set_case(self, case: Case | None) -> None:
         """Reset the fields for a new case, preselecting the likely citation."""
@@ -256,7 +266,7 @@ class DecisionBar(QWidget):
         sentence on sig_problem) when a further code is not in the taxonomy."""
         codes = [str(self.citation.currentData() or "")]
         codes += [c.strip().upper() for c in self.also_cite.text().split(",")]
-        unknown = [c for c in codes if c and c not in POLICY_CODES]
+        unknown = [c for c in codes if c and c not in self.citable]
         if unknown:
             self.sig_problem.emit(f"Not in the policy taxonomy: {', '.join(unknown)}.")
             return None

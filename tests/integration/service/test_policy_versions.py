@@ -65,7 +65,8 @@ def test_a_retired_code_is_refused_and_every_decision_records_its_version(
     assert demo.decide(first, lease["lease_id"], policy_refs=["CS-VIO-2"]).status_code == 201
 
     taxonomy = demo.call("GET", "/policy/taxonomy")
-    assert taxonomy.json()["version"] == 1 and taxonomy.headers["ETag"] == '"policy-v1"'
+    assert taxonomy.json()["version"] == 1
+    assert taxonomy.headers["ETag"] == '"policy-v1"'
     rules = _rules(CS_VIO_2={"retired": True}, CS_VIO_1={"title": "Graphic violence: gore"},
                    CS_SPAM_1=NEW_RULE)
     published = _publish(admin, 1, rules, "Retire CS-VIO-2; spam gets its own rule.")
@@ -73,7 +74,8 @@ def test_a_retired_code_is_refused_and_every_decision_records_its_version(
     assert published.json()["version"] == 2
     assert _publish(admin, 1, rules, "again").status_code == 409  # 2 is in force now
     dropped = _publish(admin, 2, rules[1:], "drop one")
-    assert dropped.status_code == 422 and BUILTIN[0].code in dropped.json()["detail"]
+    assert dropped.status_code == 422
+    assert BUILTIN[0].code in dropped.json()["detail"]
 
     now = demo.call("GET", "/policy/taxonomy")
     assert now.json()["version"] == 2
@@ -83,7 +85,8 @@ def test_a_retired_code_is_refused_and_every_decision_records_its_version(
         == 304
 
     refused = demo.decide(second, lease["lease_id"], policy_refs=["CS-VIO-2"])
-    assert refused.status_code == 422 and "CS-VIO-2" in refused.json()["detail"]
+    assert refused.status_code == 422
+    assert "CS-VIO-2" in refused.json()["detail"]
     via_sync = demo.sync([Api.decision_body(third, lease["lease_id"],
                                             policy_refs=["CS-VIO-1", "CS-VIO-2"])]).json()
     assert via_sync["results"][0]["status"] == "invalid"
@@ -114,7 +117,8 @@ def test_a_reviewer_sees_each_change_note_once_and_can_list_them_again(
     unseen = demo.call("GET", "/policy/changes/unseen").json()["notes"]
     assert [(n["version"], n["note"]) for n in unseen] == [
         (3, "Spam is back under the general rules."), (2, "A rule for spam.")]
-    assert unseen[0]["retired"] == ["CS-SPAM-1"] and unseen[1]["added"] == ["CS-SPAM-1"]
+    assert unseen[0]["retired"] == ["CS-SPAM-1"]
+    assert unseen[1]["added"] == ["CS-SPAM-1"]
     for version in (3, 2, 2):  # marking twice changes nothing
         assert demo.call("POST", f"/policy/changes/{version}/seen").status_code == 204
     assert demo.call("GET", "/policy/changes/unseen").json() == {"notes": []}

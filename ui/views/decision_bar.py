@@ -83,6 +83,16 @@ class DecisionDraft:
     claim: ClaimResolution | None = None
 
 
+@dataclass(frozen=True)
+class AppealDraft:
+    """Uphold (no action), or overturn with the new action and its citations."""
+
+    overturn: bool
+    action: Action | None
+    policy_refs: tuple[str, ...]
+    reason: str
+
+
 FIELD_PROMPTS = {
     "legal_ground": "Choose a legal ground and explain it (G) before this decision.",
     "claim": "Choose the claim's outcome (O) before this decision.",
@@ -97,10 +107,12 @@ class DecisionBar(QWidget):
     """Signals:
         sig_decide(object): a DecisionDraft the reviewer committed to.
         sig_problem(str): a sentence explaining why a decision could not be made yet.
+        sig_appeal(object): an AppealDraft, for a case under appeal.
     """
 
     sig_decide = Signal(object)
     sig_problem = Signal(str)
+    sig_appeal = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +129,23 @@ class DecisionBar(QWidget):
             button.setAccessibleName(ACTION_TITLES[action])
             button.setObjectName(f"button_{action.value}")
             buttons.addWidget(button)
+        self.appeal_actions: list[QAction] = []
+        for title, key, name, slot in (("Uphold the appeal", "U", "appealUphold", self.uphold),
+                                       ("Overturn the appeal", "O", "appealOverturn",
+                                        self.overturn)):
+            qa = QAction(f"{title} [{key}]", self)
+            qa.setShortcut(QKeySequence(key))
+            qa.setObjectName(name)
+            qa.triggered.connect(slot)
+            qa.setVisible(False)
+            qa.setEnabled(False)
+            self.appeal_actions.append(qa)
+            button = QToolButton(self)
+            button.setDefaultAction(qa)
+            button.setAccessibleName(title)
+            buttons.addWidget(button)
+        self.under_appeal = False
+        self.overturning = False
         buttons.addStretch(1)
 
         self.citation = QComboBox(self)
@@ -203,9 +232,27 @@ class DecisionBar(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.also_cite.setCompleter(completer)
 
+    def set_appeal(self, open_appeal: bool) -> None:
+        """The case is under appeal: Uphold (U) and Overturn (O) instead of a plain decision."""
+        self.under_appeal, self.overturning = open_appeal, False
+        for qa in self.appeal_actions:
+            qa.setVisible(open_appeal)
+            qa.setEnabled(open_appeal)
+
+    def uphold(self) -> None:
+        if self.under_appeal:
+            self.sig_appeal.emit(AppealDraft(overturn=False, action=None, policy_refs=(),
+                                             reason=self.reason.text().strip()))
+
+    def overturn(self) -> None:
+        if self.under_appeal:
+            self.overturning = True
+            self.sig_problem.emit("Overturn: press the new action's key (R, K, T, L, I).")
+
     def set_case(self, case: Case | None) -> None:
         """Reset the fields for a new case, preselecting the likely citation."""
         self.case = case
+        self.set_appeal(False)
         self.reason.clear()
         self.also_cite.clear()
         self.ground.setCurrentIndex(0)
@@ -273,6 +320,10 @@ class DecisionBar(QWidget):
         return tuple(dict.fromkeys(c for c in codes if c))
 
     def commit(self, action: Action) -> None:
+        if self.under_appeal and not self.overturning:
+            self.sig_problem.emit("This case is an appeal: uphold (U) or overturn (O, then "
+                                  "the new action's key).")
+            return
         refs = self.citations()
         if refs is None:
             return
@@ -283,6 +334,13 @@ class DecisionBar(QWidget):
         missing = self.source_shortfall(action)
         if missing is not None:
             self.sig_problem.emit(missing)
+            return
+        if self.under_appeal:
+            if action is Action.ESCALATE:
+                self.sig_problem.emit("An overturn takes a new action, not an escalation.")
+                return
+            self.sig_appeal.emit(AppealDraft(overturn=True, action=action, policy_refs=refs,
+                                             reason=self.reason.text().strip()))
             return
         team = EscalationTeam(self.team.currentData()) if action is Action.ESCALATE else None
         self.sig_decide.emit(DecisionDraft(

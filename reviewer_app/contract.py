@@ -864,6 +864,129 @@ class QaResolution(Envelope):
 # ------------------------------------------------------------ policy versions
 # The versioned policy taxonomy, its change notes, and who has seen them.
 
+PolicyCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Z0-9][A-Z0-9-]*$")]
+
+
+class PolicyRule(Envelope):
+    """One citable rule of a taxonomy version: its code, area, title and guideline. A rule
+    is never dropped from a later version, only `retired` (then no decision may cite it)."""
+
+    code: PolicyCode
+    area: PolicyArea
+    title: str = Field(min_length=1, max_length=200)
+    guideline: str = Field(default="", max_length=4_000)
+    retired: bool = False
+
+
+class PolicyTaxonomy(Envelope):
+    """`GET /v1/policy/taxonomy`: the version in force (its `ETag` is the version)."""
+
+    version: int = Field(ge=1)
+    published_at: AwareDatetime | None = Field(
+        default=None, description="None for version 1, the built-in taxonomy")
+    rules: list[PolicyRule]
+
+
+class PolicyVersionCreate(Envelope):
+    """`POST /v1/policy/versions` (admin): the whole next taxonomy and why it changed.
+    `base_version` must be the version in force (409 otherwise, someone published first)."""
+
+    base_version: int = Field(ge=1)
+    rules: list[PolicyRule] = Field(min_length=1, max_length=1_000)
+    change_note: str = Field(min_length=1, max_length=10_000)
+
+
+class PolicyChangeNote(Envelope):
+    """What one version changed, as reviewers read it: the admin's note, and the codes
+    added, reworded (title or guideline) and retired."""
+
+    version: int = Field(ge=2)
+    published_at: AwareDatetime
+    published_by: str
+    note: str
+    added: list[str]
+    reworded: list[str]
+    retired: list[str]
+
+
+class PolicyChangeNotes(Envelope):
+    notes: list[PolicyChangeNote] = Field(description="newest first")
+
+
+# appeals
+# A decided case reopened for a different reviewer, who upholds or overturns it.
+
+
+class Appellant(enum.StrEnum):
+    USER = "user"
+    REPORTER = "reporter"
+    RIGHTS_HOLDER = "rights_holder"
+    ADVERTISER = "advertiser"
+    AUTHORITY = "authority"
+    OTHER = "other"
+
+
+class AppealStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
+class AppealOutcome(enum.StrEnum):
+    UPHOLD = "uphold"
+    OVERTURN = "overturn"
+
+
+class AppealCreate(Envelope):
+    """`POST /v1/cases/{case_id}/appeals` (admin or integration): who appeals, and why."""
+
+    appellant: Appellant
+    statement: str = Field(min_length=1, max_length=10_000)
+
+
+class AppealedDecision(Envelope):
+    """The decision under appeal, with the policy version it was made under (None for a
+    decision made before versions were recorded)."""
+
+    action: Action
+    policy_refs: list[str]
+    reason: str
+    decided_at: AwareDatetime
+    policy_version: int | None
+
+
+class AppealDecisionCreate(Envelope):
+    """`POST /v1/appeals/{appeal_id}/decision` (the specialist holding the appeal): uphold,
+    or overturn with the new action and its citations (checked like any decision's)."""
+
+    client_id: uuid.UUID
+    lease_id: Identifier
+    outcome: AppealOutcome
+    action: Action | None = Field(default=None, description="overturn only: the new action")
+    policy_refs: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=20)
+    reason: str = Field(default="", max_length=4_000)
+    legal_ground: LegalGround | None = Field(
+        default=None, description="overturn only, as a decision of the case's source needs")
+    claim: ClaimResolution | None = Field(default=None, description="overturn only, likewise")
+    handle_ms: int = Field(default=0, ge=0, le=7 * 24 * 3600 * 1000)
+
+
+class Appeal(Envelope):
+    id: str
+    case_id: str
+    status: AppealStatus
+    appellant: Appellant
+    statement: str
+    filed_by: str
+    filed_at: AwareDatetime
+    queue: str = Field(description="the appeals queue the case waits in while open")
+    original: AppealedDecision
+    decided_by: str | None = None
+    decided_at: AwareDatetime | None = None
+    outcome_reason: str = ""
+    new_decision: AppealedDecision | None = None
+
 
 # ------------------------------------------------------------ undo and corrections
 # A synced decision corrected by a new, audited one that supersedes it.

@@ -219,7 +219,7 @@ class HistoryEntry(Model):
     team's queue) on the case, oldest first."""
 
     at: AwareDatetime
-    kind: str = Field(pattern=r"^(decision|note|handoff)$")
+    kind: str = Field(pattern=r"^(decision|note|handoff|appeal)$")
     actor: str = Field(max_length=100)
     action: Action | None = None
     body: str = Field(default="", max_length=10_000)

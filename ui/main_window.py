@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app import __version__
 from reviewer_app.client.errors import ClientError
-from reviewer_app.contract import QA_QUEUE, CaseMatches
+from reviewer_app.contract import QA_QUEUE, Appeal, CaseMatches
 from reviewer_app.domain import (
     CLOSING_ACTIONS,
     CaseSummary,
@@ -48,13 +48,15 @@ from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
 from ui import undo
 from ui.imaging import RevealStep, SafeRendering, placeholder
+from ui.policy_notes import PolicyNotes
 from ui.render_cache import CaseMedia, ItemMedia
 from ui.review_flow import ReviewFlow, SyncState
 from ui.theme import apply_theme
+from ui.views.appeal_banner import AppealBanner
 from ui.views.break_overlay import BreakOverlay
 from ui.views.case_view import CaseView, category_warning, clock_text, hours_minutes
 from ui.views.command_palette import CommandPalette
-from ui.views.decision_bar import DecisionBar, DecisionDraft
+from ui.views.decision_bar import AppealDraft, DecisionBar, DecisionDraft
 from ui.views.exposure_meter import ExposureMeter
 from ui.views.item_strip import StripItem
 from ui.views.match_banner import MatchBanner
@@ -126,6 +128,8 @@ class MainWindow(QMainWindow):
         centre = QWidget(self)
         column = QVBoxLayout(centre)
         column.setContentsMargins(6, 6, 6, 6)
+        self.appeal_banner = AppealBanner(centre)
+        column.addWidget(self.appeal_banner)
         self.match_banner = MatchBanner(centre)
         column.addWidget(self.match_banner)
         column.addWidget(self.case_view, 1)
@@ -174,6 +178,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_label)
 
         self._commands: list[QAction] = list(self.decision_bar.decision_actions.values())
+        self._commands += self.decision_bar.appeal_actions
+        self.policy_notes = PolicyNotes(flow.session, flow.workers, self, self.decision_bar)
         self._build_actions()
         self._wire()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
@@ -260,7 +266,11 @@ class MainWindow(QMainWindow):
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
         self.act_about = a("About Reviewer workstation", "F1", self.show_about, "about")
-        self.menuBar().addMenu("&Help").addAction(self.act_about)
+        self.act_policy_changes = a("Policy changes…", "Ctrl+Shift+P",
+                                    self.policy_notes.show_all, "policyChanges")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.act_policy_changes)
+        help_menu.addAction(self.act_about)
 
     def _wire(self) -> None:
         f = self.flow
@@ -284,6 +294,8 @@ class MainWindow(QMainWindow):
         self.queue.sig_release.connect(f.release)
         self.decision_bar.sig_decide.connect(self.decide)
         self.decision_bar.sig_problem.connect(self.show_error)
+        self.decision_bar.sig_appeal.connect(self.decide_appeal)
+        f.sig_appeal.connect(self.on_appeal)
         self.decision_bar.reason.returnPressed.connect(self.media.setFocus)
         self.media.sig_exposure.connect(f.record_exposure)
         self.media.sig_problem.connect(
@@ -329,6 +341,7 @@ class MainWindow(QMainWindow):
         self.case_view.set_media_note(None)
         self.decision_bar.set_case(None)
         self.match_banner.set_matches(None, None)
+        self.appeal_banner.set_appeal(None)
         summary = next((c for c in self.flow.cases if c.id == case_id), None)
         if summary is not None:
             self.wellness.set_case(summary.harm_category, summary.severity)
@@ -346,6 +359,9 @@ class MainWindow(QMainWindow):
             entry and int(entry.case.severity) >= display.warning_from_severity))
         self.decision_bar.set_case(entry.case if entry else None)
         self.replies.set_case(entry.case if entry else None)
+        self.appeal_banner.set_appeal(None)
+        if entry is not None:
+            self.on_appeal(entry.case.id, self.flow.appeals.get(entry.case.id))
         self._refresh_commands()
         if entry is None:
             self.item_label.setText("")
@@ -528,6 +544,8 @@ class MainWindow(QMainWindow):
             enabled = keep is None or action in keep
             if action in decisions:
                 enabled = enabled and self.flow.current is not None
+            if action in self.decision_bar.appeal_actions:
+                enabled = enabled and self.decision_bar.under_appeal
             if action in self._playback:
                 enabled = enabled and self.media.plays
             if action in (self.act_next_item, self.act_prev_item):
@@ -562,6 +580,21 @@ class MainWindow(QMainWindow):
             return
         self.match_banner.set_matches(case_id, found if isinstance(found, CaseMatches)
                                       else None)
+
+    def on_appeal(self, case_id: str, appeal: object) -> None:
+        """The open case's appeal arrived: the banner and Uphold/Overturn, or neither."""
+        if case_id != self.flow.open_id:
+            return
+        self.appeal_banner.set_appeal(appeal if isinstance(appeal, Appeal) else None)
+        self.decision_bar.set_appeal(self.appeal_banner.appeal is not None)
+        self._refresh_commands()
+
+    def decide_appeal(self, draft: AppealDraft) -> None:
+        if self._locked or self.flow.current is None:
+            return
+        self.media.clear()
+        self.appeal_banner.set_appeal(None)
+        self.flow.decide_appeal(draft)
 
     def apply_match(self) -> None:
         """The earlier decision, applied without revealing: the media stays blurred."""

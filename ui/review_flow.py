@@ -26,7 +26,7 @@ from PySide6.QtCore import QElapsedTimer, QObject, QSize, QTimer, Signal
 from reviewer_app.client.errors import CapReached, ClientError, OnBreak, ShiftLimit
 from reviewer_app.client.matches import offer_of, undecided_in_group
 from reviewer_app.client.session import ReviewSession
-from reviewer_app.contract import CaseMatches
+from reviewer_app.contract import Appeal, AppealOutcome, CaseMatches
 from reviewer_app.domain import (
     CaseSummary,
     ExposureEvent,
@@ -109,6 +109,7 @@ class ReviewFlow(QObject):
     sig_exposure = Signal(object)
     sig_sync_state = Signal(object)
     sig_matches = Signal(str, object)
+    sig_appeal = Signal(str, object)
     sig_avoided = Signal(object)
 
     def __init__(self, session: ReviewSession, workers: Workers, *,
@@ -129,6 +130,8 @@ class ReviewFlow(QObject):
         self._group_pending: set[str] = set()
         """Cases of a group decision the service is deciding: not opened meanwhile."""
         self.matches: dict[str, object] = {}
+        self.appeals: dict[str, object] = {}
+        """Each opened case's Appeal (None: not appealed, or it could not be read)."""
         """Each opened case's CaseMatches (None: they could not be read)."""
         self.pulls_answered = 0
         self.sync_state: SyncState | None = None
@@ -303,6 +306,7 @@ class ReviewFlow(QObject):
         if self.current is not None and self.current.case.id == case_id:
             self._ensure_renderings(self.current)
         self._fetch_matches(case_id)
+        self._fetch_appeal(case_id)
         self._prefetch_after(case_id)
 
     def _leave(self) -> None:
@@ -596,6 +600,55 @@ class ReviewFlow(QObject):
             self.sig_matches.emit(case_id, None)
 
         self.workers.run(op, done, failed)
+
+    def _fetch_appeal(self, case_id: str) -> None:
+        """The open case's appeal, on the session pool; `sig_appeal` carries it (None for a
+        case not appealed, or when it could not be read)."""
+        def op() -> object:
+            return self.session.appeal(case_id)
+
+        def done(appeal: object) -> None:
+            self.appeals[case_id] = appeal
+            self.sig_appeal.emit(case_id, appeal)
+
+        self.workers.run(op, done, lambda exc: self.sig_appeal.emit(case_id, None))
+
+    def decide_appeal(self, draft: Any) -> None:
+        """Uphold or overturn the open case's appeal (online, off-thread), then the next case."""
+        entry = self.current
+        appeal = self.appeals.get(entry.case.id) if entry is not None else None
+        if entry is None or not isinstance(appeal, Appeal):
+            self.sig_error.emit("This case is not under appeal.")
+            return
+        case_id = entry.case.id
+        handle_ms = int(self._handle.elapsed()) if self._handle.isValid() else 0
+        outcome = AppealOutcome.OVERTURN if draft.overturn else AppealOutcome.UPHOLD
+
+        def op() -> str:
+            self.session.decide_appeal(appeal, outcome, action=draft.action,
+                                       policy_refs=draft.policy_refs, reason=draft.reason,
+                                       handle_ms=handle_ms)
+            return case_id
+
+        def done(_case: str) -> None:
+            self._decided(case_id)
+            self.sig_message.emit(f"Appeal of case {case_id}: "
+                                  f"{'overturned' if draft.overturn else 'upheld'}.")
+
+        def failed(exc: BaseException) -> None:
+            self.decided.discard(case_id)
+            self.sig_queue.emit(self.cases)
+            self._failed(exc)
+
+        self.decided.add(case_id)
+        self.workers.run(op, done, failed)
+        nxt = self.next_case_id(case_id)
+        self._leave()
+        self.cache.drop(case_id)
+        if nxt is not None:
+            self.open(nxt)
+        else:
+            self.sig_opened.emit(None)
 
     def apply_match(self) -> None:
         """Queue the earlier decided match's decision for the open case, nothing revealed."""

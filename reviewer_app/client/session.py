@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import matches, readings, replies, undo
+from reviewer_app.client import matches, policy, readings, replies, undo
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -68,6 +68,7 @@ class ReviewSession:
         self._engine: SyncEngine | None = None
         self._me: contract.Me | None = None
         self._templates: contract.ReplyTemplateList | None = None
+        self._taxonomy = policy.TaxonomyCache()
 
     # ------------------------------------------------------------------ auth
 
@@ -316,6 +317,47 @@ class ReviewSession:
     def exposure_avoided(self) -> contract.ExposureAvoided:
         """The reveals matching spared this reviewer, as the service counts them."""
         return matches.my_avoided(self._api)
+
+    # ------------------------------------------------------------------ policy and appeals
+
+    def policy_taxonomy(self) -> contract.PolicyTaxonomy:
+        """Fetches the taxonomy in force and keeps it for `citable_policy` (blocking)."""
+        return self._taxonomy.fetch(self._api)
+
+    def citable_policy(self) -> list[domain.PolicyRef]:
+        """What a decision may cite: the service's taxonomy once fetched, else the built-in
+        one. Reads memory only: safe from the GUI thread."""
+        return self._taxonomy.citable()
+
+    def unseen_policy_changes(self) -> list[contract.PolicyChangeNote]:
+        return policy.unseen_changes(self._api)
+
+    def policy_changes(self) -> list[contract.PolicyChangeNote]:
+        return policy.all_changes(self._api)
+
+    def mark_policy_changes_seen(self, versions: Sequence[int]) -> None:
+        policy.mark_seen(self._api, versions)
+
+    def appeal(self, case_id: str) -> contract.Appeal | None:
+        """The case's appeal, or None: the desktop asks for each case it opens."""
+        return policy.read_appeal(self._api, case_id)
+
+    def decide_appeal(self, appeal: contract.Appeal, outcome: contract.AppealOutcome, *,
+                      action: domain.Action | None = None, policy_refs: Sequence[str] = (),
+                      reason: str = "", handle_ms: int = 0) -> contract.Appeal:
+        """Upholds or overturns the appeal of a case leased here, straight to the service
+        (not through the outbox: an appeal is decided online), then marks it decided here."""
+        with self.store.read() as db:
+            row = cases.lease_of(db, appeal.case_id)
+            if row is None:
+                raise NotFound(f"Case {appeal.case_id} (not leased on this computer)")
+            lease_id = row.lease_id
+        decided = policy.decide_appeal(self._api, appeal, lease_id, outcome, action=action,
+                                       policy_refs=policy_refs, reason=reason,
+                                       handle_ms=handle_ms)
+        with self.store.write() as db:
+            cases.mark_decided(db, appeal.case_id)
+        return decided
 
     # ------------------------------------------------------------------ sync
 

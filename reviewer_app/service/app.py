@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from reviewer_app import __version__
 from reviewer_app.contract import API_PREFIX
 from reviewer_app.service import (
+    appeals,
     audit_api,
     auth,
     cases,
@@ -30,6 +31,7 @@ from reviewer_app.service import (
     media,
     metrics,
     overrides,
+    policy_versions,
     quality,
     replies,
     sync,
@@ -86,6 +88,6 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
                    overrides, audit_api, metrics, matching, groups, intake, replies,
-                   quality, corrections):
+                   quality, corrections, policy_versions, appeals):
         api.include_router(module.router)
     return api

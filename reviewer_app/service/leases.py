@@ -30,10 +30,22 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from sqlalchemy import bindparam, case, func, insert, literal, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from reviewer_app.contract import QA_QUEUE, Lease, LeaseRequest
+from reviewer_app.contract import QA_QUEUE, AppealStatus, Lease, LeaseRequest
 from reviewer_app.domain import (
     CaseStatus,
     CaseSummary,
@@ -56,6 +68,7 @@ from reviewer_app.service.models import (
     table,
 )
 from reviewer_app.service.models_pdq import CaseMatchRow
+from reviewer_app.service.models_policy import AppealRow
 from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.periods import ServicePeriods
 from reviewer_app.service.problems import ProblemError
@@ -166,6 +179,7 @@ def take_cases(
         q = q.where(work.condition())
     if skip_categories:
         q = q.where(CaseRow.harm_category.not_in(sorted(skip_categories)))
+    q = q.where(not_appealed_from(user))
     order: list[Any] = [CaseRow.priority.desc()]
     if severe is not None:
         order.append(severe.rank())
@@ -197,6 +211,14 @@ def summaries(session: Session, rows: Sequence[Any]) -> list[CaseSummary]:
                CaseMatchRow.near_dup_group.is_not(None)))
     groups: dict[str, str | None] = {case_id: group for case_id, group in found}
     return [summary_of(r, groups.get(r.id)) for r in rows]
+
+
+def not_appealed_from(user: CurrentUser) -> ColumnElement[bool]:
+    """An appeal goes to a different reviewer: never to the one whose decision it appeals."""
+    return or_(~CaseRow.queue.startswith(routing.APPEALS_QUEUE_PREFIX, autoescape=True),
+               ~exists().where(AppealRow.case_id == CaseRow.id,
+                               AppealRow.status == AppealStatus.OPEN.value,
+                               AppealRow.original_user_id == user.id))
 
 
 @router.post("/leases", response_model=Lease, status_code=201, responses=problems(403, 423))

@@ -24,6 +24,7 @@ EVERYONE = frozenset({"demo", "lead", "admin", "other", "other-lead", "partner"}
 REVIEWERS = frozenset({"demo", "other"})  # the specialists, one per team
 CONTENT_READERS = REVIEWERS | {"admin"}
 TEAM_LEADS = frozenset({"lead", "admin"})
+POLICY_READERS = EVERYONE - {"partner"}
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,30 @@ def _routes(w: World) -> list[Route]:
                       {"source": "user_report", "actions": ["keep"], "title": "LP",
                        "body": "Case {case_id}", "reason": "least privilege"}),
               Variant("/reply-templates/NOT A NAME!", {"source": 1})),
+        # policy versions and appeals
+        Route("GET", "/v1/policy/taxonomy", POLICY_READERS, Variant("/policy/taxonomy"),
+              Variant("/policy/taxonomy", [1])),
+        Route("POST", "/v1/policy/versions", frozenset({"admin"}),
+              Variant("/policy/versions", {"base_version": 1, "change_note": "why",
+                                           "rules": [{"code": "CS-X-1", "area": "regulatory",
+                                                      "title": "x"}]}),
+              Variant("/policy/versions", {"rules": "all"})),
+        Route("GET", "/v1/policy/changes", POLICY_READERS, Variant("/policy/changes"),
+              Variant("/policy/changes", [1])),
+        Route("GET", "/v1/policy/changes/unseen", POLICY_READERS,
+              Variant("/policy/changes/unseen"), Variant("/policy/changes/unseen", [1])),
+        Route("POST", "/v1/policy/changes/{version}/seen", POLICY_READERS,
+              Variant("/policy/changes/2/seen"), Variant("/policy/changes/x/seen")),
+        Route("POST", "/v1/cases/{case_id}/appeals", frozenset({"admin", "partner"}),
+              Variant(f"/cases/{w.case_id}/appeals", {"appellant": "user", "statement": "x"}),
+              Variant(f"/cases/{w.case_id}/appeals", {"appellant": "a cousin"})),
+        Route("GET", "/v1/cases/{case_id}/appeal", CONTENT_READERS,
+              Variant(f"/cases/{w.case_id}/appeal"), Variant("/cases/not%20an%20id!/appeal")),
+        Route("POST", "/v1/appeals/{appeal_id}/decision", REVIEWERS,
+              Variant("/appeals/A1/decision",
+                      {"client_id": key, "lease_id": w.lease_id, "outcome": "uphold"},
+                      {IDEMPOTENCY_HEADER: key}),
+              Variant("/appeals/A1/decision", {"outcome": "maybe"})),
     ]
 
 

@@ -627,6 +627,7 @@ class ReviewFlow(QObject):
         def op() -> str:
             self.session.decide_appeal(appeal, outcome, action=draft.action,
                                        policy_refs=draft.policy_refs, reason=draft.reason,
+                                       legal_ground=draft.legal_ground, claim=draft.claim,
                                        handle_ms=handle_ms)
             return case_id
 

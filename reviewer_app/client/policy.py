@@ -74,12 +74,16 @@ def read_appeal(api: ApiClient, case_id: str) -> contract.Appeal | None:
 def decide_appeal(api: ApiClient, appeal: contract.Appeal, lease_id: str,
                   outcome: contract.AppealOutcome, *, action: domain.Action | None = None,
                   policy_refs: Sequence[str] = (), reason: str = "",
+                  legal_ground: domain.LegalGround | None = None,
+                  claim: domain.ClaimResolution | None = None,
                   handle_ms: int = 0) -> contract.Appeal:
-    """Upholds or overturns (with `action` and `policy_refs`) the appeal; its client_id is
-    its Idempotency-Key, so a retry decides nothing twice."""
+    """Upholds or overturns (with `action`, `policy_refs` and what the case's source needs:
+    `legal_ground`, `claim`) the appeal; its client_id is its Idempotency-Key, so a retry
+    decides nothing twice."""
     body = contract.AppealDecisionCreate(
         client_id=uuid.uuid4(), lease_id=lease_id, outcome=outcome, action=action,
-        policy_refs=list(policy_refs), reason=reason, handle_ms=handle_ms)
+        policy_refs=list(policy_refs), reason=reason, legal_ground=legal_ground, claim=claim,
+        handle_ms=handle_ms)
     return api.call(contract.Appeal, "POST", f"/v1/appeals/{segment(appeal.id)}/decision",
                     json_body=body.model_dump(mode="json"),
                     headers={IDEMPOTENCY_HEADER: str(body.client_id)},

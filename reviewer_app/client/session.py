@@ -344,7 +344,9 @@ class ReviewSession:
 
     def decide_appeal(self, appeal: contract.Appeal, outcome: contract.AppealOutcome, *,
                       action: domain.Action | None = None, policy_refs: Sequence[str] = (),
-                      reason: str = "", handle_ms: int = 0) -> contract.Appeal:
+                      reason: str = "", legal_ground: domain.LegalGround | None = None,
+                      claim: domain.ClaimResolution | None = None,
+                      handle_ms: int = 0) -> contract.Appeal:
         """Upholds or overturns the appeal of a case leased here, straight to the service
         (not through the outbox: an appeal is decided online), then marks it decided here."""
         with self.store.read() as db:
@@ -354,6 +356,7 @@ class ReviewSession:
             lease_id = row.lease_id
         decided = policy.decide_appeal(self._api, appeal, lease_id, outcome, action=action,
                                        policy_refs=policy_refs, reason=reason,
+                                       legal_ground=legal_ground, claim=claim,
                                        handle_ms=handle_ms)
         with self.store.write() as db:
             cases.mark_decided(db, appeal.case_id)

@@ -95,6 +95,8 @@ class AppealDraft:
     action: Action | None
     policy_refs: tuple[str, ...]
     reason: str
+    legal_ground: LegalGround | None = None
+    claim: ClaimResolution | None = None
 
 
 FIELD_PROMPTS = {
@@ -380,8 +382,10 @@ class DecisionBar(QWidget):
             if action is Action.ESCALATE:
                 self.sig_problem.emit("An overturn takes a new action, not an escalation.")
                 return
+            ground, claim = self._source_fields()
             self.sig_appeal.emit(AppealDraft(overturn=True, action=action, policy_refs=refs,
-                                             reason=self.reason.text().strip()))
+                                             reason=self.reason.text().strip(),
+                                             legal_ground=ground, claim=claim))
             return
         template, _text, reply_problem = self.reply_for(action)
         if reply_problem is not None:

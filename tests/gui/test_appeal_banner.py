@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from reviewer_app.domain import Action
 from reviewer_app.service.accounts import add_user
 from tests.helpers.service_fixtures import LiveService
 from tests.integration.service.api import Api
@@ -69,3 +70,72 @@ def test_an_appeal_case_shows_its_banner_and_uphold_reaches_the_service(
     qtbot.waitUntil(upheld, timeout=10_000)
     assert workstation.flow.open_id != case_id
     assert not window.appeal_banner.isVisible()
+
+
+def test_a_regulator_case_is_overturned_with_its_legal_ground(
+    qtbot: Any, live_service: LiveService, workstation: Any,
+) -> None:
+    """Overturning to remove a regulator's case needs a legal ground, as any decision of that
+    source does: the bar asks for it, and the overturn carries it to the service."""
+    import dataclasses
+    import random
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from reviewer_app.domain import Source
+    from reviewer_app.service.db import Database
+    from reviewer_app.service.models import DecisionRow
+    from reviewer_app.service.seed import add_case, demo_case
+
+    case = demo_case(1, random.Random(1), datetime.now(UTC), media_px=(64, 36))
+    assert case.source is Source.REGULATOR
+    case_id = add_case(live_service.db_url, dataclasses.replace(case, priority=100))
+    add_user(live_service.db_url, "first", "first-specialist-pw", "specialist",
+             live_service.accounts.team)
+    first = Api(live_service.url)
+    assert first.login("first", "first-specialist-pw").status_code == 200
+    lease = first.lease(1).json()
+    assert lease["cases"][0]["id"] == case_id
+    assert first.decide(case_id, lease["lease_id"], action="keep").status_code == 201
+    admin = Api(live_service.url)
+    assert admin.login(*live_service.accounts.admin).status_code == 200
+    assert admin.call("POST", f"/cases/{case_id}/appeals",
+                      json={"appellant": "reporter", "statement": STATEMENT}).status_code == 201
+
+    workstation.flow.pull()
+    qtbot.waitUntil(lambda: any(c.id == case_id for c in workstation.flow.cases),
+                    timeout=15_000)
+    workstation.flow.open(case_id)
+    window = workstation.window
+    qtbot.waitUntil(lambda: workstation.flow.open_id == case_id
+                    and window.appeal_banner.isVisible(), timeout=15_000)
+    bar = window.decision_bar
+    problems: list[str] = []
+    bar.sig_problem.connect(problems.append)
+    _uphold, overturn = bar.appeal_actions
+    overturn.trigger()
+    bar.decision_actions[Action.REMOVE].trigger()
+    assert problems
+    assert "legal ground" in problems[-1]
+    bar.ground.setCurrentIndex(1)
+    bar.ground_text.setText("The notice shows the content is illegal here (simulated)")
+    overturn.trigger()
+    bar.decision_actions[Action.REMOVE].trigger()
+
+    def overturned() -> bool:
+        return admin.call("GET", f"/cases/{case_id}/appeal").json()["status"] == "overturned"
+
+    qtbot.waitUntil(overturned, timeout=10_000)
+    db = Database(live_service.db_url, pool_size=1)
+    try:
+        with db.read() as s:
+            latest = s.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id)
+                               .order_by(DecisionRow.id.desc())).first()
+            assert latest is not None
+            assert latest.action == "remove"
+            assert latest.legal_ground == bar.ground.itemData(1)
+            assert latest.legal_ground_explanation == (
+                "The notice shows the content is illegal here (simulated)")
+    finally:
+        db.dispose()

@@ -24,8 +24,13 @@ trap 'rm -rf "$HOME"' EXIT
 # when they are root, so that user must be able to read the throwaway dirs.
 chmod 755 "$HOME"
 
-echo "== pytest (real keyring under dbus-run-session)"
+# One pytest-xdist worker per core, at most 4 (each worker starts its own service and
+# PostgreSQL cluster); TEST_WORKERS=0 runs the suite in one process.
+cores=$(nproc)
+workers=${TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}
+
+echo "== pytest (real keyring under dbus-run-session, $workers workers)"
 dbus-run-session -- sh -c '
   echo -n "$TEST_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  exec python -m pytest "$@"
-' pytest "$@"
+  exec python -m pytest -n "$0" "$@"
+' "$workers" "$@"

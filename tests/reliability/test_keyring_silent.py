@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -116,8 +117,11 @@ def bus_without_secret_service(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A session bus with no Secret Service on it and none it could start (no service dirs)."""
     root = tmp_path / "bare-bus"
     (root / "run").mkdir(parents=True, mode=0o700)
+    # A unix socket's path is limited to 108 bytes, which a pytest-xdist worker's tmp_path
+    # (…/popen-gw0/test_…/) can pass: the bus listens in a short directory of its own.
+    sockets = Path(tempfile.mkdtemp(prefix="bus-", dir="/tmp"))
     config = root / "bus.conf"
-    config.write_text(BARE_BUS_CONFIG.format(dir=root / "run"))
+    config.write_text(BARE_BUS_CONFIG.format(dir=sockets))
     env = {**os.environ, "XDG_RUNTIME_DIR": str(root / "run"),
            "XDG_DATA_HOME": str(root / "data"), "XDG_CONFIG_HOME": str(root / "config")}
     out = subprocess.run(["dbus-daemon", f"--config-file={config}", "--fork",
@@ -131,6 +135,7 @@ def bus_without_secret_service(tmp_path: Path) -> Iterator[dict[str, str]]:
             os.kill(int(out[1]), signal.SIGTERM)
         except ProcessLookupError:
             pass
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _cli(env: dict[str, str], *args: str,

@@ -187,7 +187,7 @@ class Statement(BaseModel):
             day = date.fromisoformat(value)
         except ValueError:
             raise ValueError("is not a calendar date") from None
-        low, high = _DATE_RANGES[info.field_name]
+        low, high = _DATE_RANGES[str(info.field_name)]
         if low is not None and day < low:
             raise ValueError(f"must be on or after {low.isoformat()}")
         if day > high:
@@ -210,7 +210,7 @@ class Statement(BaseModel):
 
     @model_validator(mode="after")
     def _conditional(self) -> Statement:
-        errors = conditional_errors(self)
+        errors = conditional_errors(self.model_dump())
         if errors:
             raise ValueError("; ".join(str(e) for e in errors))
         return self
@@ -220,46 +220,49 @@ class Statement(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-def conditional_errors(s: Statement) -> list[FieldError]:
-    """The rules between fields: at least one restriction, each ground's own fields, the
-    "other" texts, no source identity for a voluntary initiative."""
+def conditional_errors(data: Mapping[str, Any]) -> list[FieldError]:
+    """The rules between fields of a statement's `data`: at least one restriction, each
+    ground's own fields, the "other" texts, no source identity for a voluntary initiative."""
+    def has(name: str) -> bool:
+        value = data.get(name)
+        return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
     errors: list[FieldError] = []
-    if all(getattr(s, name) is None for name in _RESTRICTIONS):
+    if not any(has(name) for name in _RESTRICTIONS):
         errors.append(FieldError("decision_visibility", "at least one of decision_visibility, "
                                  "decision_monetary, decision_provision or decision_account "
                                  "is required"))
+    ground = data.get("decision_ground")
     grounds = {
         "DECISION_GROUND_ILLEGAL_CONTENT": ("illegal_content_legal_ground",
                                             "illegal_content_explanation"),
         "DECISION_GROUND_INCOMPATIBLE_CONTENT": ("incompatible_content_ground",
-                                                 "incompatible_content_explanation"),
+                                                 "incompatible_content_explanation",
+                                                 "incompatible_content_illegal"),
     }
-    for ground, names in grounds.items():
+    for each, names in grounds.items():
         for name in names:
-            present = bool((getattr(s, name) or "").strip())
-            if s.decision_ground == ground and not present:
+            if ground == each and not has(name) and name != "incompatible_content_illegal":
                 errors.append(FieldError(name, f"{name} is required when decision_ground is "
-                                               f"{ground}"))
-            if s.decision_ground != ground and getattr(s, name) is not None:
-                errors.append(FieldError(name, f"{name} is only for decision_ground {ground}"))
-    if (s.incompatible_content_illegal is not None
-            and s.decision_ground != "DECISION_GROUND_INCOMPATIBLE_CONTENT"):
-        errors.append(FieldError("incompatible_content_illegal", "incompatible_content_illegal "
-                                 "is only for decision_ground "
-                                 "DECISION_GROUND_INCOMPATIBLE_CONTENT"))
+                                               f"{each}"))
+            if ground != each and data.get(name) is not None:
+                errors.append(FieldError(name, f"{name} is only for decision_ground {each}"))
+    visibility = data.get("decision_visibility")
+    content_type = data.get("content_type")
     others = (
-        ("decision_visibility_other", "DECISION_VISIBILITY_OTHER" in (s.decision_visibility or [])),
-        ("decision_monetary_other", s.decision_monetary == "DECISION_MONETARY_OTHER"),
-        ("content_type_other", "CONTENT_TYPE_OTHER" in s.content_type),
+        ("decision_visibility_other", isinstance(visibility, list)
+         and "DECISION_VISIBILITY_OTHER" in visibility),
+        ("decision_monetary_other", data.get("decision_monetary") == "DECISION_MONETARY_OTHER"),
+        ("content_type_other", isinstance(content_type, list)
+         and "CONTENT_TYPE_OTHER" in content_type),
     )
     for name, wanted in others:
-        present = bool((getattr(s, name) or "").strip())
-        if wanted and not present:
+        if wanted and not has(name):
             errors.append(FieldError(name, f"{name} is required when its field is other"))
-        if not wanted and getattr(s, name) is not None:
+        if not wanted and data.get(name) is not None:
             errors.append(FieldError(name, f"{name} is only for the other restriction or "
                                            "content type"))
-    if s.source_type == "SOURCE_VOLUNTARY" and s.source_identity is not None:
+    if data.get("source_type") == "SOURCE_VOLUNTARY" and data.get("source_identity") is not None:
         errors.append(FieldError("source_identity", "source_identity is left out when "
                                  "source_type is SOURCE_VOLUNTARY"))
     return errors
@@ -273,7 +276,7 @@ def check_statement(data: Mapping[str, Any]) -> tuple[Statement | None, list[Fie
         errors: list[FieldError] = []
         for error in exc.errors():
             loc = [str(part) for part in error["loc"]]
-            if not loc:  # the model validator: conditional rules, named field by field
+            if not loc:  # the model validator: the cross-field rules, named below
                 continue
             name = loc[0]
             if error["type"] == "missing":
@@ -286,9 +289,8 @@ def check_statement(data: Mapping[str, Any]) -> tuple[Statement | None, list[Fie
             else:
                 message = f"{name} {error['msg'].removeprefix('Value error, ')}"
             errors.append(FieldError(".".join(loc), message))
-        if not errors:  # only the cross-field rules failed: build without them to name them
-            built = Statement.model_construct(**dict(data))
-            errors = conditional_errors(built)
+        named = {e.field for e in errors}
+        errors += [e for e in conditional_errors(data) if e.field not in named]
         return None, errors
 
 
@@ -320,7 +322,8 @@ SOR_MAPPING = SorMapping(
         HarmCategory.HATE_HARASSMENT: "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
         HarmCategory.VIOLENT_EXTREMISM: "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
         HarmCategory.SCAMS_FRAUD: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-        HarmCategory.INTELLECTUAL_PROPERTY: "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        HarmCategory.INTELLECTUAL_PROPERTY:
+            "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
         HarmCategory.OTHER: "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
     },
     policy_category={

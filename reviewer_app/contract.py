@@ -34,6 +34,7 @@ from reviewer_app.domain import (
     SourceContext,
     SyncStatus,
 )
+from reviewer_app.sor import Statement
 
 API_PREFIX = "/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -790,3 +791,40 @@ class ReplyTemplateUpdate(Envelope):
 
 # ------------------------------------------------------------ undo and corrections
 # A synced decision corrected by a new, audited one that supersedes it.
+
+
+# ------------------------------------------------------------ statements of reasons and trends
+# EU DSA statements of reasons (reviewer_app.sor), escalation rollups and explained spikes.
+
+
+class SorFieldError(Envelope):
+    field: str
+    message: str
+
+
+class SorItem(Envelope):
+    """One restricting decision's statement of reasons, checked against the database's
+    rules (`statement` is exactly what its API takes)."""
+
+    decision_id: int
+    case_id: str
+    statement: Statement
+
+
+class SorRefusal(Envelope):
+    """A restricting decision whose statement cannot be made: each missing or refused field."""
+
+    decision_id: int
+    case_id: str
+    errors: list[SorFieldError] = Field(min_length=1)
+
+
+class SorPage(Envelope):
+    """`GET /v1/statements-of-reasons` (admin): the restricting decisions decided in
+    [since, until), oldest first, after decision `after_id`; `next_after_id` is the last
+    decision this page read, `more` whether any are left."""
+
+    statements: list[SorItem]
+    refusals: list[SorRefusal]
+    next_after_id: int
+    more: bool

@@ -30,6 +30,7 @@ from reviewer_app.service import (
     metrics,
     overrides,
     replies,
+    sor_api,
     sync,
 )
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
@@ -83,6 +84,7 @@ def api_router() -> APIRouter:
     """Every /v1 route; building it touches no database (used to list the operations)."""
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
-                   overrides, audit_api, metrics, matching, groups, intake, replies):
+                   overrides, audit_api, metrics, matching, groups, intake, replies,
+                   sor_api):
         api.include_router(module.router)
     return api

@@ -36,7 +36,7 @@ IDEMPOTENCY_RULE = (
 TAGS = {
     "auth": "auth", "me": "safeguards", "leases": "queue", "cases": "cases", "media": "cases",
     "sync": "sync", "teams": "teams", "audit": "audit", "metrics": "metrics",
-    "reply-templates": "replies",
+    "reply-templates": "replies", "statements-of-reasons": "transparency",
 }
 """The tag of an operation, by the first segment of its path after /v1."""
 

@@ -5,7 +5,7 @@ short store session, writes are serialised, and the outbox row is committed befo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import matches, readings, replies
+from reviewer_app.client import matches, readings, replies, sor
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -285,6 +285,11 @@ class ReviewSession:
     def exposure_avoided(self) -> contract.ExposureAvoided:
         """The reveals matching spared this reviewer, as the service counts them."""
         return matches.my_avoided(self._api)
+
+    def statements_of_reasons(self, since: datetime,
+                              until: datetime | None = None) -> Iterator[contract.SorPage]:
+        """Admins: the statements of reasons of [since, until), page by page."""
+        return sor.read_pages(self._api, since, until)
 
     # ------------------------------------------------------------------ sync
 

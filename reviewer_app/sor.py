@@ -286,8 +286,10 @@ def check_statement(data: Mapping[str, Any]) -> tuple[Statement | None, list[Fie
                            f"({error['msg'].removeprefix('Input should be ')})")
             elif error["type"] == "extra_forbidden":
                 message = f"{name} is not a field of a statement of reasons"
-            else:
+            elif error["type"] == "value_error":
                 message = f"{name} {error['msg'].removeprefix('Value error, ')}"
+            else:
+                message = f"{name}: {error['msg'][:1].lower()}{error['msg'][1:]}"
             errors.append(FieldError(".".join(loc), message))
         named = {e.field for e in errors}
         errors += [e for e in conditional_errors(data) if e.field not in named]

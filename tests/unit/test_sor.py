@@ -132,7 +132,8 @@ def test_a_value_outside_the_allowed_lists_is_refused_naming_the_field(
         field: str, value: Any, named: str) -> None:
     data = {**statement_data(FACTS), field: value}
     message = _fields(data)[named]
-    assert message.startswith(f"{field} has ") and "not one of the allowed values" in message
+    assert message.startswith(f"{field} has ")
+    assert "not one of the allowed values" in message
 
 
 @pytest.mark.parametrize(("field", "value", "words"), [
@@ -157,14 +158,16 @@ def test_the_model_itself_refuses_a_statement_breaking_a_cross_field_rule() -> N
 
 def test_a_decision_that_restricts_nothing_is_refused_not_a_crash() -> None:
     statement, errors = statement_of(dataclasses.replace(FACTS, action=Action.KEEP))
-    assert statement is None and errors[0].field == "decision_visibility"
+    assert statement is None
+    assert errors[0].field == "decision_visibility"
 
 
 def test_territorial_scope_and_batches() -> None:
     assert territorial_scope("EU-FR") == ["FR"]
     assert territorial_scope("EL") == ["GR"]
     assert len(territorial_scope("EU") or []) == 30
-    assert territorial_scope("US-CA") is None and territorial_scope("") is None
+    assert territorial_scope("US-CA") is None
+    assert territorial_scope("") is None
     assert [len(b) for b in batches(list(range(250)))] == [100, 100, 50]
     assert batches([]) == []
     with pytest.raises(ValueError, match="1 to 100"):

@@ -828,3 +828,38 @@ class SorPage(Envelope):
     refusals: list[SorRefusal]
     next_after_id: int
     more: bool
+
+
+TrendDimension = Literal["source", "queue", "policy_area", "harm_category", "jurisdiction",
+                         "reporter_organisation"]
+
+
+class SpikeAlert(Envelope):
+    """One hour flagged against its seasonal baseline (reviewer_app.spikes), with everything
+    needed to check it by hand."""
+
+    key: str
+    hour: AwareDatetime
+    count: int
+    baseline: list[int]
+    """The same hour of the week, one week back first."""
+    median: float
+    mad: float
+    scale: float
+    threshold: float
+    score: float
+    method: str
+
+
+class TrendSeries(Envelope):
+    """`GET /v1/trends` (leads and admins): cases received per hour or day for one dimension,
+    from the rollups kept at ingest (counts only: no content, no people), and the hours of
+    [since, until) that spike against the same hour of the recent weeks."""
+
+    dimension: TrendDimension
+    bucket: Literal["hour", "day"]
+    since: AwareDatetime
+    until: AwareDatetime
+    points: list[MetricPoint]
+    spikes: list[SpikeAlert]
+    method: str

@@ -456,3 +456,4 @@ def table(model: type[Base]) -> Table:
 from reviewer_app.service import models_pdq as _models_pdq  # noqa: E402,F401
 from reviewer_app.service import models_queues as _models_queues  # noqa: E402,F401
 from reviewer_app.service import models_replies as _models_replies  # noqa: E402,F401
+from reviewer_app.service import models_trends as _models_trends  # noqa: E402,F401

@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reviewer_app.domain import (
     Action,
@@ -20,10 +20,12 @@ from reviewer_app.domain import (
     BreakEvent,
     BreakKind,
     CaseSummary,
+    ClaimResolution,
     Decision,
     ExposureEvent,
     HarmCategory,
     Identifier,
+    LegalGround,
     Note,
     PolicyArea,
     ProblemCode,
@@ -784,14 +786,250 @@ class ReplyTemplateUpdate(Envelope):
 # ------------------------------------------------------------ quality and appeals
 # Blind second reviews, agreement (percent, Cohen's kappa), disagreements, appeals.
 
+QA_QUEUE = "qa:second-review"
+"""`LeaseRequest.queue` for the second reviews of the reviewer's team (never a routed queue:
+those names have no colon). The cases come blind: their history holds no trace of the first
+decision, and a decision under such a lease is stored as a second review."""
+
+
+class QaConfig(Envelope):
+    """A team's share (percent) of closing decisions sampled for a blind second review."""
+
+    team: str
+    share_percent: int = Field(ge=0, le=100)
+    updated_by: str = ""
+    updated_at: AwareDatetime | None = None
+    reason: str = ""
+
+
+class QaConfigUpdate(Envelope):
+    """Body of `PUT /v1/teams/{team}/quality/config` (that team's lead, admin; audited)."""
+
+    share_percent: int = Field(ge=0, le=100)
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class AgreementFigures(Envelope):
+    """Agreement between first and second reviewers over `n` second reviews: percent
+    agreement and Cohen's kappa over the action labels. `kappa` is null (with
+    `kappa_undefined` saying why) when nothing was reviewed or chance agreement is 1."""
+
+    key: str
+    n: int = Field(ge=0)
+    agreed: int = Field(ge=0)
+    percent: float | None = None
+    kappa: float | None = None
+    kappa_undefined: str | None = None
+
+
+class QaAgreement(Envelope):
+    team: str
+    overall: AgreementFigures
+    by_policy_area: list[AgreementFigures]
+    by_reviewer: list[AgreementFigures]
+    """Keyed by the first decider's username."""
+
+
+class QaDisagreement(Envelope):
+    """A second review whose action differs from the first decision: ids, actions and
+    citations, who and when; no content, no media."""
+
+    review_id: int
+    case_id: Identifier
+    queue: str
+    policy_area: PolicyArea
+    first_reviewer: str
+    first_action: Action
+    first_policy_refs: list[str]
+    first_decided_at: AwareDatetime
+    second_reviewer: str
+    second_action: Action
+    second_policy_refs: list[str]
+    second_decided_at: AwareDatetime
+    resolved_by: str | None = None
+    resolved_at: AwareDatetime | None = None
+    resolution_note: str | None = None
+
+
+class QaDisagreementList(Envelope):
+    team: str
+    disagreements: list[QaDisagreement]
+
+
+class QaResolution(Envelope):
+    """Body of `POST .../disagreements/{review_id}/resolution`: the lead's note (audited)."""
+
+    note: str = Field(min_length=1, max_length=4_000)
+
 
 # ------------------------------------------------------------ policy versions
 # The versioned policy taxonomy, its change notes, and who has seen them.
+
+PolicyCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Z0-9][A-Z0-9-]*$")]
+
+
+class PolicyRule(Envelope):
+    """One citable rule of a taxonomy version: its code, area, title and guideline. A rule
+    is never dropped from a later version, only `retired` (then no decision may cite it)."""
+
+    code: PolicyCode
+    area: PolicyArea
+    title: str = Field(min_length=1, max_length=200)
+    guideline: str = Field(default="", max_length=4_000)
+    retired: bool = False
+
+
+class PolicyTaxonomy(Envelope):
+    """`GET /v1/policy/taxonomy`: the version in force (its `ETag` is the version)."""
+
+    version: int = Field(ge=1)
+    published_at: AwareDatetime | None = Field(
+        default=None, description="None for version 1, the built-in taxonomy")
+    rules: list[PolicyRule]
+
+
+class PolicyVersionCreate(Envelope):
+    """`POST /v1/policy/versions` (admin): the whole next taxonomy and why it changed.
+    `base_version` must be the version in force (409 otherwise, someone published first)."""
+
+    base_version: int = Field(ge=1)
+    rules: list[PolicyRule] = Field(min_length=1, max_length=1_000)
+    change_note: str = Field(min_length=1, max_length=10_000)
+
+
+class PolicyChangeNote(Envelope):
+    """What one version changed, as reviewers read it: the admin's note, and the codes
+    added, reworded (title or guideline) and retired."""
+
+    version: int = Field(ge=2)
+    published_at: AwareDatetime
+    published_by: str
+    note: str
+    added: list[str]
+    reworded: list[str]
+    retired: list[str]
+
+
+class PolicyChangeNotes(Envelope):
+    notes: list[PolicyChangeNote] = Field(description="newest first")
+
+
+# appeals
+# A decided case reopened for a different reviewer, who upholds or overturns it.
+
+
+class Appellant(enum.StrEnum):
+    USER = "user"
+    REPORTER = "reporter"
+    RIGHTS_HOLDER = "rights_holder"
+    ADVERTISER = "advertiser"
+    AUTHORITY = "authority"
+    OTHER = "other"
+
+
+class AppealStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
+class AppealOutcome(enum.StrEnum):
+    UPHOLD = "uphold"
+    OVERTURN = "overturn"
+
+
+class AppealCreate(Envelope):
+    """`POST /v1/cases/{case_id}/appeals` (admin or integration): who appeals, and why."""
+
+    appellant: Appellant
+    statement: str = Field(min_length=1, max_length=10_000)
+
+
+class AppealedDecision(Envelope):
+    """The decision under appeal, with the policy version it was made under (None for a
+    decision made before versions were recorded)."""
+
+    action: Action
+    policy_refs: list[str]
+    reason: str
+    decided_at: AwareDatetime
+    policy_version: int | None
+
+
+class AppealDecisionCreate(Envelope):
+    """`POST /v1/appeals/{appeal_id}/decision` (the specialist holding the appeal): uphold,
+    or overturn with the new action and its citations (checked like any decision's)."""
+
+    client_id: uuid.UUID
+    lease_id: Identifier
+    outcome: AppealOutcome
+    action: Action | None = Field(default=None, description="overturn only: the new action")
+    policy_refs: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=20)
+    reason: str = Field(default="", max_length=4_000)
+    legal_ground: LegalGround | None = Field(
+        default=None, description="overturn only, as a decision of the case's source needs")
+    claim: ClaimResolution | None = Field(default=None, description="overturn only, likewise")
+    handle_ms: int = Field(default=0, ge=0, le=7 * 24 * 3600 * 1000)
+
+
+class Appeal(Envelope):
+    id: str
+    case_id: str
+    status: AppealStatus
+    appellant: Appellant
+    statement: str
+    filed_by: str
+    filed_at: AwareDatetime
+    queue: str = Field(description="the appeals queue the case waits in while open")
+    original: AppealedDecision
+    decided_by: str | None = None
+    decided_at: AwareDatetime | None = None
+    outcome_reason: str = ""
+    new_decision: AppealedDecision | None = None
 
 
 # ------------------------------------------------------------ undo and corrections
 # A synced decision corrected by a new, audited one that supersedes it.
 
+CORRECTION_WINDOW_HOURS = 24
+"""A synced decision may be corrected by the reviewer who made it for this long after the
+service received it; later, it takes a lead (an appeal)."""
+
+
+class CorrectionBody(Envelope):
+    """`POST /v1/cases/{id}/corrections`: the decision again, in full, superseding one synced
+    decision of the same reviewer on the same case (`supersedes`, its client_id), with why
+    (`correction_reason`, required). Idempotency-Key is this body's own `client_id`."""
+
+    client_id: uuid.UUID
+    supersedes: uuid.UUID
+    correction_reason: str = Field(min_length=1, max_length=2_000)
+    action: Action
+    policy_refs: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=20)
+    reason: str = Field(default="", max_length=4_000)
+    legal_ground: LegalGround | None = None
+    claim: ClaimResolution | None = None
+    decided_at: AwareDatetime
+    handle_ms: int = Field(default=0, ge=0, le=7 * 24 * 3600 * 1000)
+
+    @model_validator(mode="after")
+    def _final_and_explained(self) -> CorrectionBody:
+        if self.action is Action.ESCALATE:
+            raise ValueError("a correction is a final decision; escalate the case instead")
+        if not self.correction_reason.strip():
+            raise ValueError("correction_reason: say why the decision is corrected")
+        if self.client_id == self.supersedes:
+            raise ValueError("a correction has its own client_id")
+        return self
+
+
+class CorrectionAccepted(Envelope):
+    client_id: str
+    case_id: Identifier
+    supersedes: str
+    status: SyncStatus
 
 # ------------------------------------------------------------ statements of reasons and trends
 # EU DSA statements of reasons (reviewer_app.sor), escalation rollups and explained spikes.

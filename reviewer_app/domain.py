@@ -219,7 +219,7 @@ class HistoryEntry(Model):
     team's queue) on the case, oldest first."""
 
     at: AwareDatetime
-    kind: str = Field(pattern=r"^(decision|note|handoff)$")
+    kind: str = Field(pattern=r"^(decision|note|handoff|appeal)$")
     actor: str = Field(max_length=100)
     action: Action | None = None
     body: str = Field(default="", max_length=10_000)
@@ -452,6 +452,9 @@ class Case(CaseSummary):
     media: list[MediaRef] = Field(default_factory=list, max_length=50)
     history: list[HistoryEntry] = Field(default_factory=list)
     status: CaseStatus = CaseStatus.QUEUED
+    second_review: bool = False
+    """A blind second review (quality): the history holds no trace of the first decision,
+    and a decision on it is stored as a second review, not as the case's outcome."""
 
 
 class Decision(Model):

@@ -78,6 +78,7 @@ class Workstation:
         self.wellness.start()
         self.flow.start()
         self.flow.pull()
+        self.window.policy_notes.start()
 
     def quit(self) -> None:
         """Save, then close: the window says "Saving your work…" meanwhile. Runs once."""

@@ -20,7 +20,6 @@ import numpy as np
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
-    QElapsedTimer,
     QIODevice,
     QRectF,
     QSize,
@@ -32,12 +31,11 @@ from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPaintEven
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from reviewer_app.domain import ExposureKind
 from ui.imaging import RevealStep, placeholder
 from ui.playback import SKIP_S, PlayerControls, muted_unless, release_player
 from ui.render_cache import ExposureSubject
+from ui.reveal import RevealState, ViewerPolicy
 from ui.video import format_time
-from ui.views.media_viewer import ViewerPolicy
 from ui.workers import Workers
 
 __all__ = ["AudioView", "Waveform", "decode_waveform"]
@@ -149,23 +147,22 @@ class AudioView(PlayerControls, QWidget):
         self.setMinimumSize(QSize(320, 120))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._workers = workers if workers is not None else Workers(self)
-        self._policy = ViewerPolicy()
         self._player: QMediaPlayer | None = None
         self._audio: QAudioOutput | None = None
         self._buffer: QBuffer | None = None
-        self._subject: ExposureSubject | None = None
         self._generation = 0
-        self._hidden = False
-        self._reveal_clock = QElapsedTimer()
         self._reset()
+        self._reveal = RevealState(self, ready=lambda: (self._problem is None
+                                                        and self._waveform is not None),
+                                   painted=lambda: self.painted_step)
+        self._reveal.sig_exposure.connect(self.sig_exposure)
+        self._reveal.sig_sound.connect(self._sound_on)
+        self._reveal.sig_changed.connect(self.update)
 
     def _reset(self) -> None:
         self._problem: str | None = None
         self._placeholder: QImage | None = None
         self._waveform: Waveform | None = None
-        self._interstitial = False
-        self._audio_on = False
-        self._shown_reported = False
         self._rate = 1.0
         self._duration_ms = 0
         self._position_ms = 0
@@ -175,15 +172,12 @@ class AudioView(PlayerControls, QWidget):
 
     @property
     def policy(self) -> ViewerPolicy:
-        return self._policy
+        return self._reveal.policy
 
     @policy.setter
     def policy(self, policy: ViewerPolicy) -> None:
         """New rules: unmuted sound they no longer allow is muted at once (booked)."""
-        self._policy = policy
-        if self._audio_on and not policy.reveal_modes:
-            self._set_audio(False)
-        self.update()
+        self._reveal.policy = policy
 
     # ------------------------------------------------------------------ content
 
@@ -191,10 +185,8 @@ class AudioView(PlayerControls, QWidget):
              label: str = "") -> None:
         """Open `data` paused and muted; the waveform shows once computed."""
         self.clear()
-        self._subject = subject
         self._label = label
-        severity = int(subject.severity) if subject is not None else 0
-        self._interstitial = severity >= self._policy.warning_from_severity
+        self._reveal.open_item(subject)
         if not data:
             self._fail("the media file is empty")
             return
@@ -223,10 +215,9 @@ class AudioView(PlayerControls, QWidget):
 
     def clear(self, message: str = "") -> None:
         """Stop and drop the recording (muting first, so unmuted time is booked to it)."""
-        self._set_audio(False)
+        self._reveal.clear()
         self._generation += 1
         self._close_player()
-        self._subject = None
         self._reset()
         self._label = message
         self.update()
@@ -248,7 +239,7 @@ class AudioView(PlayerControls, QWidget):
         self._waveform = wave
         if not self._duration_ms:
             self._duration_ms = wave.duration_ms
-        self._report_shown()
+        self._reveal.report_shown()
         self.update()
 
     def _on_decode_failed(self, generation: int, exc: BaseException) -> None:
@@ -265,21 +256,21 @@ class AudioView(PlayerControls, QWidget):
         """As the viewers report it: None while nothing is up (hidden, behind the warning,
         withheld or still decoding), BLURRED for the muted waveform, SHARP_GRAY while the sound
         is on (the recording's one reveal)."""
-        if (self._hidden or self._interstitial or self._problem is not None
+        if (self._reveal.hidden or self._reveal.interstitial or self._problem is not None
                 or self._waveform is None):
             return None
-        return RevealStep.BLURRED if not self._audio_on else RevealStep.SHARP_GRAY
+        return RevealStep.BLURRED if not self._reveal.sound else RevealStep.SHARP_GRAY
 
     # ------------------------------------------------------------------ fail closed
 
     def _fail(self, reason: str) -> None:
         if self._problem is not None:
             return
-        self._set_audio(False)
+        self._reveal.set_sound(False)
         self._close_player()
         self._problem = reason
         self._waveform = None
-        self._interstitial = False
+        self._reveal.drop_warning()
         self._placeholder = placeholder(self.size(), reason)
         self.repaint()
         self.sig_problem.emit(reason)
@@ -297,62 +288,37 @@ class AudioView(PlayerControls, QWidget):
 
     # ------------------------------------------------------------------ safety and reveal
 
-    def _can_reveal(self) -> bool:
-        return (not self._hidden and not self._interstitial and self._problem is None
-                and self._waveform is not None)
+    @property
+    def reveal(self) -> RevealState:
+        """The reveal of the recording on screen (its sound)."""
+        return self._reveal
 
     def hide_now(self) -> None:
-        self._set_audio(False)
-        self._hidden = True
+        self._reveal.hide_now()
         if self._player is not None:
             self._player.pause()
         self.repaint()
 
     def unhide(self) -> None:
-        self._hidden = False
-        self._report_shown()
-        self.update()
+        self._reveal.unhide()
 
     def acknowledge_warning(self) -> None:
-        if self._interstitial:
-            self._interstitial = False
-            self._report_shown()
-            self.update()
+        self._reveal.acknowledge_warning()
 
     def toggle_audio(self) -> bool:
         """Unmute (a reveal: only where the policy allows reveals) or mute; returns whether
         the sound is on."""
-        if self._audio_on:
-            self._set_audio(False)
-        elif self._policy.reveal_modes and self._can_reveal() and self._player is not None:
-            self._set_audio(True)
+        if self._player is not None or self._reveal.sound:
+            self._reveal.toggle_sound()
         self.update()
-        return self._audio_on
+        return self._reveal.sound
 
     def reblur(self) -> None:
         """Back to the safe state: muted."""
-        self._set_audio(False)
+        self._reveal.reblur()
 
-    def _set_audio(self, on: bool) -> None:
-        if on == self._audio_on:
-            return
-        self._audio_on = on
+    def _sound_on(self, on: bool) -> None:
         self._audio = muted_unless(on, self._player, self._audio, self)
-        if on:
-            self._reveal_clock.start()
-        elif self._reveal_clock.isValid():
-            elapsed = int(self._reveal_clock.elapsed())
-            self._reveal_clock.invalidate()
-            if self._subject is not None:
-                self.sig_exposure.emit(self._subject, str(ExposureKind.REVEALED), elapsed)
-        self.update()
-
-    def _report_shown(self) -> None:
-        if (not self._shown_reported and not self._interstitial and not self._hidden
-                and self._problem is None and self._subject is not None
-                and self._waveform is not None):
-            self._shown_reported = True
-            self.sig_exposure.emit(self._subject, str(ExposureKind.SHOWN), 0)
 
     # ------------------------------------------------------------------ playback
 
@@ -362,7 +328,7 @@ class AudioView(PlayerControls, QWidget):
             return
         if player.playbackState() is QMediaPlayer.PlaybackState.PlayingState:
             player.pause()
-        elif not self._hidden and not self._interstitial:
+        elif not self._reveal.hidden and not self._reveal.interstitial:
             player.play()
 
     def _rate_shown(self) -> None:
@@ -396,7 +362,7 @@ class AudioView(PlayerControls, QWidget):
         event.accept()
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
-        self._set_audio(False)
+        self._reveal.set_sound(False)
         if self._player is not None:
             self._player.pause()
 
@@ -404,11 +370,11 @@ class AudioView(PlayerControls, QWidget):
         painter = QPainter(self)
         try:
             painter.fillRect(self.rect(), self.palette().window())
-            if self._hidden:
+            if self._reveal.hidden:
                 self._message(painter, "Content hidden.\nPress H to show the view.")
             elif self._problem is not None and self._placeholder is not None:
                 painter.drawImage(self.rect(), self._placeholder)
-            elif self._interstitial:
+            elif self._reveal.interstitial:
                 self._message(painter, self._label + "\n\nThe recording stays muted.\n"
                               "Press Enter to show its waveform.")
             elif self._waveform is None:
@@ -434,7 +400,7 @@ class AudioView(PlayerControls, QWidget):
         painter.setPen(QPen(QColor("#e8e8e8"), 2))
         painter.drawLine(int(head), int(box.top()), int(head), int(box.bottom()))
         painter.setPen(QColor(self.palette().windowText().color()))
-        sound = "sound on" if self._audio_on else "muted (M to reveal the sound)"
+        sound = "sound on" if self._reveal.sound else "muted (M to reveal the sound)"
         painter.drawText(self.rect().adjusted(12, 0, -12, -8),
                          int(Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft),
                          f"{format_time(self._position_ms)} / {format_time(duration)}   "

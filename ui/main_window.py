@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from reviewer_app import __version__
 from reviewer_app.client.errors import ClientError
-from reviewer_app.contract import CaseMatches
+from reviewer_app.contract import QA_QUEUE, Appeal, CaseMatches
 from reviewer_app.domain import (
     CLOSING_ACTIONS,
     CaseSummary,
@@ -46,14 +46,17 @@ from reviewer_app.domain import (
 )
 from reviewer_app.store.outbox import Conflict, ItemKind
 from safeguards import DisplaySettings, Verdict
+from ui import undo
 from ui.imaging import RevealStep, SafeRendering, placeholder
+from ui.policy_notes import PolicyNotes
 from ui.render_cache import CaseMedia, ItemMedia
 from ui.review_flow import ReviewFlow, SyncState
 from ui.theme import apply_theme
+from ui.views.appeal_banner import AppealBanner
 from ui.views.break_overlay import BreakOverlay
 from ui.views.case_view import CaseView, category_warning, clock_text, hours_minutes
 from ui.views.command_palette import CommandPalette
-from ui.views.decision_bar import DecisionBar, DecisionDraft
+from ui.views.decision_bar import AppealDraft, DecisionBar, DecisionDraft
 from ui.views.exposure_meter import ExposureMeter
 from ui.views.item_strip import StripItem
 from ui.views.match_banner import MatchBanner
@@ -125,6 +128,8 @@ class MainWindow(QMainWindow):
         centre = QWidget(self)
         column = QVBoxLayout(centre)
         column.setContentsMargins(6, 6, 6, 6)
+        self.appeal_banner = AppealBanner(centre)
+        column.addWidget(self.appeal_banner)
         self.match_banner = MatchBanner(centre)
         column.addWidget(self.match_banner)
         column.addWidget(self.case_view, 1)
@@ -173,6 +178,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_label)
 
         self._commands: list[QAction] = list(self.decision_bar.decision_actions.values())
+        self._commands += self.decision_bar.appeal_actions
+        self.policy_notes = PolicyNotes(flow.session, flow.workers, self, self.decision_bar)
         self._build_actions()
         self._wire()
         QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
@@ -200,6 +207,8 @@ class MainWindow(QMainWindow):
         self.act_pull = a("Pull more cases", "Ctrl+L", lambda: self.flow.pull(), "pull")
         self.act_release = a("Release undecided cases", "Ctrl+Shift+L", self.flow.release,
                              "release")
+        self.act_pull_qa = a("Pull second reviews (blind quality review)", "Ctrl+Alt+L",
+                             lambda: self.flow.pull(queue=QA_QUEUE), "pullSecondReviews")
         self.act_palette = a("Command palette", "Ctrl+K", self.open_palette, "palette")
         self.act_apply_match = a("Apply the earlier decision without revealing", "Ctrl+Shift+A",
                                  self.apply_match, "applyMatch")
@@ -248,12 +257,20 @@ class MainWindow(QMainWindow):
                            "takeBreak")
         self.act_conflicts = a("Show items the service did not apply", "Ctrl+Shift+C",
                                self.show_conflicts, "conflicts")
+        self.act_undo = a("Undo the last decision (while it is unsent)", "Ctrl+Z",
+                          lambda: undo.undo_last(self.flow), "undo")
+        self.act_correct = a("Correct a synced decision…", "Ctrl+Shift+Z",
+                             lambda: undo.correct(self, self.flow), "correct")
         self.act_personal = a("Personal safeguards (only ever safer)…", "Ctrl+,",
                               self.edit_personal, "personal")
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
         self.act_about = a("About Reviewer workstation", "F1", self.show_about, "about")
-        self.menuBar().addMenu("&Help").addAction(self.act_about)
+        self.act_policy_changes = a("Policy changes…", "Ctrl+Shift+P",
+                                    self.policy_notes.show_all, "policyChanges")
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.act_policy_changes)
+        help_menu.addAction(self.act_about)
 
     def _wire(self) -> None:
         f = self.flow
@@ -277,6 +294,8 @@ class MainWindow(QMainWindow):
         self.queue.sig_release.connect(f.release)
         self.decision_bar.sig_decide.connect(self.decide)
         self.decision_bar.sig_problem.connect(self.show_error)
+        self.decision_bar.sig_appeal.connect(self.decide_appeal)
+        f.sig_appeal.connect(self.on_appeal)
         self.decision_bar.reason.returnPressed.connect(self.media.setFocus)
         self.media.sig_exposure.connect(f.record_exposure)
         self.media.sig_problem.connect(
@@ -290,6 +309,7 @@ class MainWindow(QMainWindow):
         self.overlay.sig_pull_requested.connect(self.act_pull.trigger)
         self.media.sig_needs_step.connect(lambda step: f.request_step(RevealStep(step)))
         self.media.sig_step_changed.connect(self._show_step)
+        self.viewer.sig_display.connect(f.set_display)
 
     # ------------------------------------------------------------------ flow results
 
@@ -321,6 +341,7 @@ class MainWindow(QMainWindow):
         self.case_view.set_media_note(None)
         self.decision_bar.set_case(None)
         self.match_banner.set_matches(None, None)
+        self.appeal_banner.set_appeal(None)
         summary = next((c for c in self.flow.cases if c.id == case_id), None)
         if summary is not None:
             self.wellness.set_case(summary.harm_category, summary.severity)
@@ -338,6 +359,9 @@ class MainWindow(QMainWindow):
             entry and int(entry.case.severity) >= display.warning_from_severity))
         self.decision_bar.set_case(entry.case if entry else None)
         self.replies.set_case(entry.case if entry else None)
+        self.appeal_banner.set_appeal(None)
+        if entry is not None:
+            self.on_appeal(entry.case.id, self.flow.appeals.get(entry.case.id))
         self._refresh_commands()
         if entry is None:
             self.item_label.setText("")
@@ -520,6 +544,8 @@ class MainWindow(QMainWindow):
             enabled = keep is None or action in keep
             if action in decisions:
                 enabled = enabled and self.flow.current is not None
+            if action in self.decision_bar.appeal_actions:
+                enabled = enabled and self.decision_bar.under_appeal
             if action in self._playback:
                 enabled = enabled and self.media.plays
             if action in (self.act_next_item, self.act_prev_item):
@@ -554,6 +580,21 @@ class MainWindow(QMainWindow):
             return
         self.match_banner.set_matches(case_id, found if isinstance(found, CaseMatches)
                                       else None)
+
+    def on_appeal(self, case_id: str, appeal: object) -> None:
+        """The open case's appeal arrived: the banner and Uphold/Overturn, or neither."""
+        if case_id != self.flow.open_id:
+            return
+        self.appeal_banner.set_appeal(appeal if isinstance(appeal, Appeal) else None)
+        self.decision_bar.set_appeal(self.appeal_banner.appeal is not None)
+        self._refresh_commands()
+
+    def decide_appeal(self, draft: AppealDraft) -> None:
+        if self._locked or self.flow.current is None:
+            return
+        self.media.clear()
+        self.appeal_banner.set_appeal(None)
+        self.flow.decide_appeal(draft)
 
     def apply_match(self) -> None:
         """The earlier decision, applied without revealing: the media stays blurred."""

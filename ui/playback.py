@@ -18,6 +18,7 @@ from PySide6.QtCore import QBuffer, QObject
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
 
 from ui.render_cache import ExposureSubject
+from ui.reveal import RevealState
 
 SKIP_S = 5.0
 RATES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
@@ -28,21 +29,18 @@ class PlayerControls:
     """What the clip and the recording views share: their state as the window reads it (the
     item, withheld or not, behind its warning, hidden) and the transport (speed within 0.5..4,
     skips clamped to the media). The view keeps the underscored fields below and says how it
-    seeks (`_seek_to`) and shows a new speed (`_rate_shown`)."""
+    seeks (`_seek_to`) and shows a new speed (`_rate_shown`); its reveal is `_reveal`."""
 
     _player: QMediaPlayer | None
     _rate: float
     _duration_ms: int
-    _audio_on: bool
     _problem: str | None
-    _subject: ExposureSubject | None
-    _interstitial: bool
-    _hidden: bool
+    _reveal: RevealState
 
     @property
     def subject(self) -> ExposureSubject | None:
         """The item loaded: what its exposures are booked to."""
-        return self._subject
+        return self._reveal.subject
 
     @property
     def is_placeholder(self) -> bool:
@@ -55,15 +53,15 @@ class PlayerControls:
 
     @property
     def interstitial(self) -> bool:
-        return self._interstitial
+        return self._reveal.interstitial
 
     @property
     def hidden(self) -> bool:
-        return self._hidden
+        return self._reveal.hidden
 
     @property
     def muted(self) -> bool:
-        return not self._audio_on
+        return not self._reveal.sound
 
     @property
     def player(self) -> QMediaPlayer | None:

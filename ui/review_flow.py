@@ -26,7 +26,7 @@ from PySide6.QtCore import QElapsedTimer, QObject, QSize, QTimer, Signal
 from reviewer_app.client.errors import CapReached, ClientError, OnBreak, ShiftLimit
 from reviewer_app.client.matches import offer_of, undecided_in_group
 from reviewer_app.client.session import ReviewSession
-from reviewer_app.contract import CaseMatches
+from reviewer_app.contract import Appeal, AppealOutcome, CaseMatches
 from reviewer_app.domain import (
     CaseSummary,
     ExposureEvent,
@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 PREFETCH_AHEAD = 3
 DisplayOf = Callable[[HarmCategory | None], DisplaySettings]
 """A harm category's effective display (`Verdict.display_for`); None: the team's defaults."""
+
+MAX_DISPLAY = QSize(2560, 1600)
+"""The largest rendering made for the viewer, in device pixels (memory and decode time grow
+with it; a larger viewer scales the rendering once)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ class ReviewFlow(QObject):
     sig_exposure = Signal(object)
     sig_sync_state = Signal(object)
     sig_matches = Signal(str, object)
+    sig_appeal = Signal(str, object)
     sig_avoided = Signal(object)
 
     def __init__(self, session: ReviewSession, workers: Workers, *,
@@ -125,6 +130,8 @@ class ReviewFlow(QObject):
         self._group_pending: set[str] = set()
         """Cases of a group decision the service is deciding: not opened meanwhile."""
         self.matches: dict[str, object] = {}
+        self.appeals: dict[str, object] = {}
+        """Each opened case's Appeal (None: not appealed, or it could not be read)."""
         """Each opened case's CaseMatches (None: they could not be read)."""
         self.pulls_answered = 0
         self.sync_state: SyncState | None = None
@@ -135,6 +142,10 @@ class ReviewFlow(QObject):
         self._handle = QElapsedTimer()
         self._counts_timer = QTimer(self)
         self._counts_timer.timeout.connect(self.refresh_counts)
+        self._resized = QTimer(self)
+        self._resized.setSingleShot(True)
+        self._resized.setInterval(300)
+        self._resized.timeout.connect(self._refit_prefetched)
 
     # ------------------------------------------------------------------ queue
 
@@ -149,12 +160,36 @@ class ReviewFlow(QObject):
         """Quit: stop polling and open nothing more (what is queued still gets written)."""
         self._stopped = True
         self._counts_timer.stop()
+        self._resized.stop()
 
     def style_of(self, category: HarmCategory | None) -> RenderStyle:
         """The style media of this category is rendered in now (None: the team's)."""
         if self._display_of is None:
             return self._default_style
         return RenderStyle.of(self._display_of(category))
+
+    def set_display(self, size: QSize) -> None:
+        """The viewer's size in device pixels: pictures are rendered from now on to fit it, so
+        that painting one is a plain copy (within MAX_DISPLAY, beyond which the viewer scales);
+        once the size settles, the prefetched cases' blurs are made again for it (the open
+        case's renderings are scaled once by the viewer until it is opened again)."""
+        size = size.boundedTo(MAX_DISPLAY)
+        if size.width() < 16 or size.height() < 16 or size == self.display:
+            return
+        self.display = QSize(size)
+        if self.prefetch_enabled:
+            self._resized.start()
+
+    def _refit_prefetched(self) -> None:
+        if self._stopped:
+            return
+        width, height = self.display.width(), self.display.height()
+        for entry in self.cache.entries():
+            blurred = entry.items[0].renderings.get(RevealStep.BLURRED)
+            if (entry is not self.current and entry.case.id != self.cache.pinned
+                    and blurred is not None and not blurred.placeholder
+                    and blurred.image.width() != width and blurred.image.height() != height):
+                self._render(entry, RevealStep.BLURRED, index=0)
 
     def _open_style(self) -> RenderStyle:
         return self.style_of(self.current.case.harm_category if self.current else None)
@@ -187,9 +222,10 @@ class ReviewFlow(QObject):
     def _run(self, op: Callable[[], Any], on_done: Callable[[Any], Any] | None = None) -> None:
         self.workers.run(op, on_done, self._failed)
 
-    def pull(self, max_cases: int = 5) -> None:
+    def pull(self, max_cases: int = 5, queue: str | None = None) -> None:
+        """`queue`: contract.QA_QUEUE pulls the team's blind second reviews."""
         def op() -> list[CaseSummary]:
-            self.session.lease(max_cases)
+            self.session.lease(max_cases, queue)
             return self.session.leased_cases()
 
         self.sig_message.emit("Pulling cases…")
@@ -270,6 +306,7 @@ class ReviewFlow(QObject):
         if self.current is not None and self.current.case.id == case_id:
             self._ensure_renderings(self.current)
         self._fetch_matches(case_id)
+        self._fetch_appeal(case_id)
         self._prefetch_after(case_id)
 
     def _leave(self) -> None:
@@ -564,6 +601,55 @@ class ReviewFlow(QObject):
 
         self.workers.run(op, done, failed)
 
+    def _fetch_appeal(self, case_id: str) -> None:
+        """The open case's appeal, on the session pool; `sig_appeal` carries it (None for a
+        case not appealed, or when it could not be read)."""
+        def op() -> object:
+            return self.session.appeal(case_id)
+
+        def done(appeal: object) -> None:
+            self.appeals[case_id] = appeal
+            self.sig_appeal.emit(case_id, appeal)
+
+        self.workers.run(op, done, lambda exc: self.sig_appeal.emit(case_id, None))
+
+    def decide_appeal(self, draft: Any) -> None:
+        """Uphold or overturn the open case's appeal (online, off-thread), then the next case."""
+        entry = self.current
+        appeal = self.appeals.get(entry.case.id) if entry is not None else None
+        if entry is None or not isinstance(appeal, Appeal):
+            self.sig_error.emit("This case is not under appeal.")
+            return
+        case_id = entry.case.id
+        handle_ms = int(self._handle.elapsed()) if self._handle.isValid() else 0
+        outcome = AppealOutcome.OVERTURN if draft.overturn else AppealOutcome.UPHOLD
+
+        def op() -> str:
+            self.session.decide_appeal(appeal, outcome, action=draft.action,
+                                       policy_refs=draft.policy_refs, reason=draft.reason,
+                                       handle_ms=handle_ms)
+            return case_id
+
+        def done(_case: str) -> None:
+            self._decided(case_id)
+            self.sig_message.emit(f"Appeal of case {case_id}: "
+                                  f"{'overturned' if draft.overturn else 'upheld'}.")
+
+        def failed(exc: BaseException) -> None:
+            self.decided.discard(case_id)
+            self.sig_queue.emit(self.cases)
+            self._failed(exc)
+
+        self.decided.add(case_id)
+        self.workers.run(op, done, failed)
+        nxt = self.next_case_id(case_id)
+        self._leave()
+        self.cache.drop(case_id)
+        if nxt is not None:
+            self.open(nxt)
+        else:
+            self.sig_opened.emit(None)
+
     def apply_match(self) -> None:
         """Queue the earlier decided match's decision for the open case, nothing revealed."""
         entry = self.current
@@ -638,6 +724,21 @@ class ReviewFlow(QObject):
             return self.session.exposure_avoided()
 
         self.workers.run(op, self.sig_avoided.emit, lambda exc: None)
+
+    def reopen_undecided(self, case_id: str, leased: list[CaseSummary]) -> bool:
+        """A decision on `case_id` was undone (ui/undo.py): the case is in the queue again and
+        opens as a fresh view (blurred, its renderings made again). False when it is no longer
+        leased here."""
+        self.decided.discard(case_id)
+        self.cases = [c for c in leased if c.id not in self.decided]
+        self.sig_queue.emit(self.cases)
+        self.refresh_counts()
+        if case_id not in {c.id for c in self.cases}:
+            return False
+        self._leave()
+        self.cache.drop(case_id)
+        self.open(case_id)
+        return True
 
     def _decided(self, case_id: str) -> None:
         self.sig_decided.emit(case_id)

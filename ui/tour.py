@@ -203,8 +203,10 @@ class Tour(QObject):
                 yield from self._sit_out_break()
             action = TOUR_ACTIONS[self.decided % len(TOUR_ACTIONS)]
             self._fill_what_the_source_needs(action)
-            if not self.reply_shown and window.decision_bar.reply.templates:
+            if not self.reply_shown and window.decision_bar.reply_for(action)[1]:
                 window.replies.toggle()  # Ctrl+R: the reply this decision sends, filled
+                picker = window.replies.preview.action
+                picker.setCurrentIndex(max(0, picker.findData(action.value)))
                 self.shot(f"case-{case_id}-reply-preview")
                 window.replies.toggle()
                 self.reply_shown = True

@@ -6,8 +6,8 @@ goes through `ui.frames.safeguard()` for the step on screen, and `paintEvent` dr
 came out of it: a blurred gray picture unless a reveal asks for more. The clip opens paused,
 muted, on its blurred first frame (a "loading" card before it is decoded), never autoplays.
 
-The reveal ways and rules are those of the image viewer (`ui.views.media_viewer`): hold, the
-lens (sharp gray under the pointer), the stepped reveal blur -> outline (where offered) ->
+The reveal ways and rules are the image viewer's, kept once in `ui.reveal.RevealState`: hold,
+the lens (sharp gray under the pointer), the stepped reveal blur -> outline (where offered) ->
 sharp gray -> colour (where allowed) that re-blurs by itself, the warning card for high
 severity, `hide_now()`. Unmuting the sound is a reveal too. Every reveal ends in
 `sig_exposure` with its duration, booked to the item it was of.
@@ -60,8 +60,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.domain import ExposureKind
-from safeguards import RevealMode
 from ui import frames
 from ui.imaging import RevealStep, placeholder
 from ui.keyframes import KeyframeStrip
@@ -73,7 +71,8 @@ from ui.playback import (
     release_player,
 )
 from ui.render_cache import ExposureSubject
-from ui.views.media_viewer import LENS_RADIUS, ViewerPolicy
+from ui.reveal import RevealState, ViewerPolicy
+from ui.views.media_viewer import LENS_RADIUS
 from ui.workers import Workers
 
 __all__ = ["RATES", "VideoView", "format_time"]
@@ -141,19 +140,20 @@ class VideoView(PlayerControls, QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._workers = workers if workers is not None else Workers(self)
-        self._policy = ViewerPolicy()
         self.frame_timeout_ms = FRAME_TIMEOUT_MS
         self._player: QMediaPlayer | None = None
         self._sink: QVideoSink | None = None
         self._audio: QAudioOutput | None = None
         self._buffer: QBuffer | None = None
-        self._subject: ExposureSubject | None = None
         self._label = ""
         self._reset_state()
-        self._reveal_clock = QElapsedTimer()
-        self._reblur = QTimer(self)
-        self._reblur.setSingleShot(True)
-        self._reblur.timeout.connect(self.reblur)
+        self._reveal = RevealState(self, ready=lambda: (self._problem is None
+                                                        and self._image is not None),
+                                   painted=lambda: self.painted_step)
+        self._reveal.sig_exposure.connect(self.sig_exposure)
+        self._reveal.sig_step_changed.connect(self.sig_step_changed)
+        self._reveal.sig_changed.connect(self._refresh)
+        self._reveal.sig_sound.connect(self._sound_on)
         self._watchdog = QTimer(self)
         self._watchdog.setSingleShot(True)
         self._watchdog.timeout.connect(self._on_watchdog)
@@ -173,14 +173,7 @@ class VideoView(PlayerControls, QWidget):
         self._frame_size = QSize()
         self._serial = 0
         self._painted_serial = -1
-        self._hidden = getattr(self, "_hidden", False)
-        self._interstitial = False
-        self._step = RevealStep.BLURRED
-        self._holding = False
-        self._lens = False
         self._lens_pos: QPoint | None = None
-        self._audio_on = False
-        self._shown_reported = False
         self._rate = 1.0
         self._duration_ms = 0
 
@@ -218,30 +211,13 @@ class VideoView(PlayerControls, QWidget):
 
     @property
     def policy(self) -> ViewerPolicy:
-        return self._policy
+        return self._reveal.policy
 
     @policy.setter
     def policy(self, policy: ViewerPolicy) -> None:
         """New rules for what is on screen: a reveal they no longer allow ends at once (booked
         to its item), and a running re-blur countdown never outlasts the new seconds."""
-        if policy == self._policy:
-            return
-        self._policy = policy
-        modes = policy.reveal_modes
-        if self._holding and RevealMode.HOLD not in modes:
-            self.end_hold()
-        if self._lens and RevealMode.LENS not in modes:
-            self.toggle_lens()
-        if self._audio_on and not modes:
-            self._set_audio(False)
-        if self._step is not RevealStep.BLURRED and (
-                RevealMode.STEPPED not in modes
-                or (self._step is RevealStep.COLOUR and not policy.colour_allowed)
-                or (self._step is RevealStep.OUTLINE and not policy.outline_offered)):
-            self.reblur()
-        elif self._reblur.isActive() and self._reblur.remainingTime() > policy.auto_reblur_s * 1000:
-            self._reblur.start(int(policy.auto_reblur_s * 1000))
-        self._refresh()
+        self._reveal.policy = policy
 
     # ------------------------------------------------------------------ content
 
@@ -252,10 +228,8 @@ class VideoView(PlayerControls, QWidget):
         `subject` is what every exposure of this clip is booked to. High severity waits
         behind the category warning."""
         self.clear()
-        self._subject = subject
         self._label = label
-        severity = int(subject.severity) if subject is not None else 0
-        self._interstitial = severity >= self._policy.warning_from_severity
+        self._reveal.open_item(subject)
         if not data:
             self._fail("the media file is empty")
             return
@@ -286,11 +260,14 @@ class VideoView(PlayerControls, QWidget):
 
     def clear(self, message: str = "") -> None:
         """Stop and drop the clip (ending any reveal first, so it is booked to this item)."""
-        self._end_reveal()
+        if (self._player is None and self._problem is None and self._image is None
+                and self._reveal.subject is None and self._label == message
+                and self._rate == 1.0):
+            return  # nothing loaded (the window empties every view it is not showing)
+        self._reveal.clear()
         self._watchdog.stop()
         self._close_player()
         self.strip.clear()
-        self._subject = None
         self._reset_state()
         self._label = message
         self._update_transport()
@@ -319,7 +296,7 @@ class VideoView(PlayerControls, QWidget):
     def painted_step(self) -> RevealStep | None:
         """What is on screen now (None when blanked, behind the warning, withheld or still
         loading)."""
-        if (self._hidden or self._interstitial or self._problem is not None
+        if (self._reveal.hidden or self._reveal.interstitial or self._problem is not None
                 or self._image is None):
             return None
         return self._image_step
@@ -334,12 +311,12 @@ class VideoView(PlayerControls, QWidget):
         """Withhold the clip: end any reveal, stop decoding, show the placeholder card."""
         if self._problem is not None:
             return
-        self._end_reveal()
+        self._reveal.end_reveal()
         self._watchdog.stop()
         self._close_player()
         self._problem = reason
         self._image = self._lens_image = None
-        self._interstitial = False
+        self._reveal.drop_warning()
         self._placeholder = placeholder(self._picture.size(), reason)
         self.strip.fail("No keyframes: the clip was withheld.")
         self._update_transport()
@@ -383,7 +360,7 @@ class VideoView(PlayerControls, QWidget):
             self._fail(f"the video's frames are in a format the safeguard cannot read "
                        f"({frame.pixelFormat().name})")
             return
-        if self._hidden:
+        if self._reveal.hidden:
             return
         if not self._render(frame):
             if self._image is None:
@@ -394,7 +371,7 @@ class VideoView(PlayerControls, QWidget):
             self._watchdog.start(self.frame_timeout_ms)
         else:
             self._watchdog.stop()
-        self._report_shown()
+        self._reveal.report_shown()
         self._picture.update()
 
     def _display_size(self) -> QSize:
@@ -406,13 +383,13 @@ class VideoView(PlayerControls, QWidget):
         On failure nothing sharper than what is now wanted stays up."""
         clock = QElapsedTimer()
         clock.start()
-        wanted = self._wanted_step()
+        wanted = self._reveal.wanted_step()
         display = self._display_size()
-        blur = self._policy.blur_width
-        colour = self._policy.colour_allowed
+        blur = self.policy.blur_width
+        colour = self.policy.colour_allowed
         image = frames.safeguard(frame, wanted, display, blur_width=blur, colour_allowed=colour)
         lens = None
-        if image is not None and self._lens:
+        if image is not None and self._reveal.lens:
             lens = frames.safeguard(frame, RevealStep.SHARP_GRAY, display, blur_width=blur,
                                     colour_allowed=False)
         if image is None:
@@ -441,11 +418,11 @@ class VideoView(PlayerControls, QWidget):
     def _refresh(self) -> None:
         """Re-safeguard the frame on screen for a changed step (paused clips get no new
         frame); anything sharper than now wanted is dropped even if that fails."""
-        if self._sink is not None and self._problem is None and not self._hidden:
+        if self._sink is not None and self._problem is None and not self._reveal.hidden:
             frame = self._sink.videoFrame()
             if frame.isValid():
                 self._render(frame)
-            elif self._image_step is not None and self._image_step > self._wanted_step():
+            elif self._image_step is not None and self._image_step > self._reveal.wanted_step():
                 self._image = self._lens_image = None
                 self._image_step = None
         self._picture.update()
@@ -454,8 +431,7 @@ class VideoView(PlayerControls, QWidget):
 
     def hide_now(self) -> None:
         """Blank the content (and mute) at once; it stays blank until `unhide()`."""
-        self._end_reveal()
-        self._hidden = True
+        self._reveal.hide_now()
         self._image = self._lens_image = None
         self._image_step = None
         if self._player is not None:
@@ -463,142 +439,51 @@ class VideoView(PlayerControls, QWidget):
         self._picture.repaint()
 
     def unhide(self) -> None:
-        self._hidden = False
-        self._refresh()
-        self._report_shown()
+        self._reveal.unhide()
 
     def acknowledge_warning(self) -> None:
         """The reviewer read the category warning and chose to see the blurred preview."""
-        if self._interstitial:
-            self._interstitial = False
-            self._report_shown()
-            self._picture.update()
+        self._reveal.acknowledge_warning()
 
     # ------------------------------------------------------------------ reveal
 
-    def _can_reveal(self) -> bool:
-        return (not self._hidden and not self._interstitial and self._problem is None
-                and self._image is not None)
+    @property
+    def reveal(self) -> RevealState:
+        """The reveal of the clip on screen."""
+        return self._reveal
 
     def begin_hold(self) -> None:
-        if (RevealMode.HOLD in self._policy.reveal_modes and self._can_reveal()
-                and not self._holding):
-            self._holding = True
-            self._start_reveal()
+        self._reveal.begin_hold()
 
     def end_hold(self) -> None:
-        if self._holding:
-            self._holding = False
-            self._end_reveal()
+        self._reveal.end_hold()
 
     def toggle_lens(self) -> bool:
         """Switch the lens on or off; returns whether it is on."""
-        if self._lens:
-            self._lens = False
-            self._end_reveal()
-        elif RevealMode.LENS in self._policy.reveal_modes and self._can_reveal():
-            self._lens = True
-            self._start_reveal()
+        on = self._reveal.toggle_lens()
         self._picture.update()
-        return self._lens
-
-    def _step_order(self) -> list[RevealStep]:
-        order = [RevealStep.BLURRED]
-        if self._policy.outline_offered:
-            order.append(RevealStep.OUTLINE)
-        order.append(RevealStep.SHARP_GRAY)
-        if self._policy.colour_allowed:
-            order.append(RevealStep.COLOUR)
-        return order
+        return on
 
     def step_reveal(self) -> RevealStep:
         """Blur -> outline (where offered) -> sharp gray -> colour (where allowed) -> blur;
         each step re-blurs by itself after the policy's seconds. Returns the step now wanted."""
-        if RevealMode.STEPPED not in self._policy.reveal_modes or not self._can_reveal():
-            return self._step
-        order = self._step_order()
-        index = order.index(self._step) if self._step in order else 0
-        nxt = order[(index + 1) % len(order)]
-        if nxt is RevealStep.BLURRED:
-            self.reblur()
-            return self._step
-        if self._step is RevealStep.BLURRED:
-            self._start_reveal()
-        self._step = nxt
-        self._reblur.start(int(self._policy.auto_reblur_s * 1000))
-        self._refresh()
-        self.sig_step_changed.emit(int(self.painted_step or 0))
-        return nxt
+        return self._reveal.step_reveal()
 
     def reblur(self) -> None:
         """Back to the blurred step, and muted (the auto re-blur and the stepped toggle end
         here)."""
-        self._reblur.stop()
-        if self._audio_on:
-            self._set_audio(False)
-        if self._step is not RevealStep.BLURRED:
-            self._step = RevealStep.BLURRED
-            self._refresh()
-            if not self._holding and not self._lens:
-                self._finish_reveal_clock()
-            self.sig_step_changed.emit(int(RevealStep.BLURRED))
+        self._reveal.reblur()
 
     def toggle_audio(self) -> bool:
         """Unmute (a reveal: only where the policy allows reveals) or mute again; returns
         whether the sound is on."""
-        if self._audio_on:
-            self._set_audio(False)
-        elif self._policy.reveal_modes and self._can_reveal() and self._player is not None:
-            self._set_audio(True)
-        return self._audio_on
+        if self._player is None and not self._reveal.sound:
+            return False
+        return self._reveal.toggle_sound()
 
-    def _set_audio(self, on: bool) -> None:
-        self._audio_on = on
+    def _sound_on(self, on: bool) -> None:
         self._audio = muted_unless(on, self._player, self._audio, self)
-        if on:
-            if not self._reveal_clock.isValid():
-                self._reveal_clock.start()
-        elif not self._holding and not self._lens and self._step is RevealStep.BLURRED:
-            self._finish_reveal_clock()
         self._sound.setText("sound on" if on else "muted")
-
-    def _start_reveal(self) -> None:
-        if not self._reveal_clock.isValid():
-            self._reveal_clock.start()
-        self._refresh()
-
-    def _end_reveal(self) -> None:
-        self._holding = False
-        self._lens = False
-        self._reblur.stop()
-        self._step = RevealStep.BLURRED
-        self._audio_on = False
-        self._audio = muted_unless(False, self._player, self._audio, self)
-        self._sound.setText("muted")
-        self._finish_reveal_clock()
-        self._refresh()
-
-    def _finish_reveal_clock(self) -> None:
-        if self._reveal_clock.isValid():
-            elapsed = int(self._reveal_clock.elapsed())
-            self._reveal_clock.invalidate()
-            if self._subject is not None:
-                self.sig_exposure.emit(self._subject, str(ExposureKind.REVEALED), elapsed)
-
-    def _report_shown(self) -> None:
-        if (not self._shown_reported and not self._interstitial and not self._hidden
-                and self._problem is None and self._subject is not None
-                and self._image is not None):
-            self._shown_reported = True
-            self.sig_exposure.emit(self._subject, str(ExposureKind.SHOWN), 0)
-
-    def _wanted_step(self) -> RevealStep:
-        step = max(RevealStep.SHARP_GRAY, self._step) if self._holding else self._step
-        if step is RevealStep.COLOUR and not self._policy.colour_allowed:
-            return RevealStep.SHARP_GRAY
-        if step is RevealStep.OUTLINE and not self._policy.outline_offered:
-            return RevealStep.BLURRED
-        return step
 
     # ------------------------------------------------------------------ playback
 
@@ -609,7 +494,7 @@ class VideoView(PlayerControls, QWidget):
             return
         if player.playbackState() is QMediaPlayer.PlaybackState.PlayingState:
             player.pause()
-        elif not self._hidden and not self._interstitial:
+        elif not self._reveal.hidden and not self._reveal.interstitial:
             if player.mediaStatus() is QMediaPlayer.MediaStatus.EndOfMedia:
                 player.setPosition(0)
             player.play()
@@ -666,7 +551,7 @@ class VideoView(PlayerControls, QWidget):
 
     def _move_lens(self, pos: QPoint | None) -> None:
         self._lens_pos = pos
-        if self._lens:
+        if self._reveal.lens:
             self._picture.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
@@ -689,13 +574,13 @@ class VideoView(PlayerControls, QWidget):
         event.accept()
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
-        self._end_reveal()
+        self._reveal.end_reveal()
         if self._player is not None:
             self._player.pause()
 
     def _paint_picture(self, painter: QPainter, widget: QWidget) -> None:
         painter.fillRect(widget.rect(), widget.palette().window())
-        if self._hidden:
+        if self._reveal.hidden:
             self._paint_message(painter, widget,
                                 "Content hidden.\nPress H to show the blurred view.")
             return
@@ -703,7 +588,7 @@ class VideoView(PlayerControls, QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self._fit(widget, self._placeholder.size()), self._placeholder)
             return
-        if self._interstitial:
+        if self._reveal.interstitial:
             self._paint_message(painter, widget, self._label + "\n\nThe video stays blurred, "
                                 "grayscale and muted.\nPress Enter to show the blurred preview.")
             return
@@ -718,7 +603,7 @@ class VideoView(PlayerControls, QWidget):
                               self._image_step is not RevealStep.BLURRED)
         painter.drawImage(target, image)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        if self._lens and self._lens_pos is not None and self._lens_image is not None:
+        if self._reveal.lens and self._lens_pos is not None and self._lens_image is not None:
             path = QPainterPath()
             path.addEllipse(QPointF(self._lens_pos), LENS_RADIUS, LENS_RADIUS)
             painter.setClipPath(path)

@@ -73,8 +73,8 @@ class OutboxDrainer:
             with self._store.read() as db:
                 total = outbox.counts(db).pending
             while failure is None:
-                with self._store.read() as db:
-                    items = outbox.pending(db, self.batch_items)
+                with self._store.write() as db:  # the hand-over: no undo from here on
+                    items = outbox.take_pending(db, self.batch_items)
                 if not items:
                     break
                 answered = 0
@@ -105,6 +105,19 @@ class OutboxDrainer:
         ), failure
 
     def _groups(self, items: Sequence[PendingItem]) -> list[list[PendingItem]]:
+        """Batches in order; a correction goes alone, after the items written before it
+        (it supersedes a decision that must be on the service first)."""
+        groups: list[list[PendingItem]] = []
+        run: list[PendingItem] = []
+        for item in items:
+            if item.kind is ItemKind.CORRECTION:
+                groups += self._runs(run) + [[item]]
+                run = []
+            else:
+                run.append(item)
+        return groups + self._runs(run)
+
+    def _runs(self, items: Sequence[PendingItem]) -> list[list[PendingItem]]:
         if not self.per_item:
             return _batches(items)
         singles = [[i] for i in items if i.kind in (ItemKind.DECISION, ItemKind.NOTE)]
@@ -112,6 +125,8 @@ class OutboxDrainer:
         return singles + _batches(rest)
 
     def _send(self, group: Sequence[PendingItem]) -> list[Settlement]:
+        if len(group) == 1 and group[0].kind is ItemKind.CORRECTION:
+            return [self._send_one(group[0])]
         if self.per_item and len(group) == 1 and group[0].kind in (ItemKind.DECISION,
                                                                    ItemKind.NOTE):
             return [self._send_one(group[0])]
@@ -153,6 +168,9 @@ class OutboxDrainer:
         headers = {contract.IDEMPOTENCY_HEADER: item.client_id}
         if item.kind is ItemKind.DECISION:
             path, body = f"/v1/cases/{segment(item.case_id or '')}/decisions", item.payload.encode()
+        elif item.kind is ItemKind.CORRECTION:
+            path = f"/v1/cases/{segment(item.case_id or '')}/corrections"
+            body = item.payload.encode()
         else:
             note = domain.Note.model_validate_json(item.payload)
             path = f"/v1/cases/{segment(item.case_id or '')}/notes"
@@ -162,13 +180,17 @@ class OutboxDrainer:
             reply = self._api.call(_Accepted, "POST", path, data=body,
                                    headers=headers, case_id=item.case_id)
         except LeaseLost as exc:
-            return Settlement(item.client_id, domain.SyncStatus.CONFLICT, "lease_lost",
+            code = "already_decided" if item.kind is ItemKind.CORRECTION else "lease_lost"
+            return Settlement(item.client_id, domain.SyncStatus.CONFLICT, code,
                               exc.reason or str(exc))
         except NotFound as exc:
             return Settlement(item.client_id, domain.SyncStatus.CONFLICT, "not_found", str(exc))
         except Refused as exc:
             if exc.status in (400, 413, 422):
                 return Settlement(item.client_id, domain.SyncStatus.INVALID, exc.code,
+                                  exc.detail or str(exc))
+            if item.kind is ItemKind.CORRECTION and exc.status == 403:  # its window closed
+                return Settlement(item.client_id, domain.SyncStatus.CONFLICT, exc.code,
                                   exc.detail or str(exc))
             raise
         return Settlement(item.client_id, reply.status)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import matches, readings, replies, sor
+from reviewer_app.client import matches, policy, readings, replies, sor, undo
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -68,6 +68,7 @@ class ReviewSession:
         self._engine: SyncEngine | None = None
         self._me: contract.Me | None = None
         self._templates: contract.ReplyTemplateList | None = None
+        self._taxonomy = policy.TaxonomyCache()
 
     # ------------------------------------------------------------------ auth
 
@@ -107,9 +108,11 @@ class ReviewSession:
 
     # ------------------------------------------------------------------ queue and cases
 
-    def lease(self, max_cases: int = 5) -> list[domain.CaseSummary]:
+    def lease(self, max_cases: int = 5, queue: str | None = None) -> list[domain.CaseSummary]:
+        """`queue`: one queue of the team's, or contract.QA_QUEUE for blind second reviews."""
         try:
-            body = contract.LeaseRequest(max_cases=max_cases).model_dump(exclude_none=True)
+            body = contract.LeaseRequest(max_cases=max_cases, queue=queue).model_dump(
+                exclude_none=True)
         except ValidationError as exc:
             raise _invalid(exc) from None
         lease = self._api.call(contract.Lease, "POST", "/v1/leases", json_body=body)
@@ -246,6 +249,33 @@ class ReviewSession:
             outbox.add_break(db, event, self._clock.now())
         self.wake()
 
+    # ------------------------------------------------------------------ undo, corrections
+
+    def undo_last_decision(self) -> domain.Decision:
+        """Takes the most recent decision back out of the outbox if it was never sent; its
+        case is undecided again (still leased). Raises undo.NothingToUndo, or
+        undo.AlreadySent when the sync engine took it first (then correct it instead)."""
+        return undo.undo_last(self.store, self._clock.now())
+
+    def correctable_decisions(self) -> list[undo.Correctable]:
+        """This computer's synced decisions still in force and within the service's
+        correction window (contract.CORRECTION_WINDOW_HOURS), newest first."""
+        since = self._clock.now() - timedelta(hours=contract.CORRECTION_WINDOW_HOURS)
+        return [c for c in undo.correctable(self.store) if c.decided_at >= since]
+
+    def correct_decision(self, supersedes: str, action: domain.Action, *,
+                         correction_reason: str, policy_refs: Sequence[str] = (),
+                         reason: str = "", legal_ground: domain.LegalGround | None = None,
+                         claim: domain.ClaimResolution | None = None,
+                         handle_ms: int = 0) -> contract.CorrectionBody:
+        """A correction of a synced decision, through the outbox (sent on its own)."""
+        body = undo.queue_correction(
+            self.store, self._clock.now(), supersedes, action,
+            correction_reason=correction_reason, policy_refs=policy_refs, reason=reason,
+            legal_ground=legal_ground, claim=claim, handle_ms=handle_ms)
+        self.wake()
+        return body
+
     # ------------------------------------------------------------------ near-duplicates
 
     def matches(self, case_id: str) -> contract.CaseMatches:
@@ -274,6 +304,8 @@ class ReviewSession:
         decision = self.decide(case_id, action, policy_refs=policy_refs, reason=reason,
                                legal_ground=legal_ground, claim=claim,
                                reply_template=reply_template, handle_ms=handle_ms)
+        with self.store.write() as db:  # the group call sends it: no undo from here on
+            outbox.hand_over(db, str(decision.client_id))
         result = matches.decide_group(self._api, decision)
         with self.store.write() as db:
             for member in result.decided:
@@ -285,6 +317,47 @@ class ReviewSession:
     def exposure_avoided(self) -> contract.ExposureAvoided:
         """The reveals matching spared this reviewer, as the service counts them."""
         return matches.my_avoided(self._api)
+
+    # ------------------------------------------------------------------ policy and appeals
+
+    def policy_taxonomy(self) -> contract.PolicyTaxonomy:
+        """Fetches the taxonomy in force and keeps it for `citable_policy` (blocking)."""
+        return self._taxonomy.fetch(self._api)
+
+    def citable_policy(self) -> list[domain.PolicyRef]:
+        """What a decision may cite: the service's taxonomy once fetched, else the built-in
+        one. Reads memory only: safe from the GUI thread."""
+        return self._taxonomy.citable()
+
+    def unseen_policy_changes(self) -> list[contract.PolicyChangeNote]:
+        return policy.unseen_changes(self._api)
+
+    def policy_changes(self) -> list[contract.PolicyChangeNote]:
+        return policy.all_changes(self._api)
+
+    def mark_policy_changes_seen(self, versions: Sequence[int]) -> None:
+        policy.mark_seen(self._api, versions)
+
+    def appeal(self, case_id: str) -> contract.Appeal | None:
+        """The case's appeal, or None: the desktop asks for each case it opens."""
+        return policy.read_appeal(self._api, case_id)
+
+    def decide_appeal(self, appeal: contract.Appeal, outcome: contract.AppealOutcome, *,
+                      action: domain.Action | None = None, policy_refs: Sequence[str] = (),
+                      reason: str = "", handle_ms: int = 0) -> contract.Appeal:
+        """Upholds or overturns the appeal of a case leased here, straight to the service
+        (not through the outbox: an appeal is decided online), then marks it decided here."""
+        with self.store.read() as db:
+            row = cases.lease_of(db, appeal.case_id)
+            if row is None:
+                raise NotFound(f"Case {appeal.case_id} (not leased on this computer)")
+            lease_id = row.lease_id
+        decided = policy.decide_appeal(self._api, appeal, lease_id, outcome, action=action,
+                                       policy_refs=policy_refs, reason=reason,
+                                       handle_ms=handle_ms)
+        with self.store.write() as db:
+            cases.mark_decided(db, appeal.case_id)
+        return decided
 
     def statements_of_reasons(self, since: datetime,
                               until: datetime | None = None) -> Iterator[contract.SorPage]:

@@ -15,9 +15,11 @@ from fastapi import APIRouter, FastAPI
 from reviewer_app import __version__
 from reviewer_app.contract import API_PREFIX
 from reviewer_app.service import (
+    appeals,
     audit_api,
     auth,
     cases,
+    corrections,
     dashboard,
     decisions,
     exposure,
@@ -29,6 +31,8 @@ from reviewer_app.service import (
     media,
     metrics,
     overrides,
+    policy_versions,
+    quality,
     replies,
     sor_api,
     sync,
@@ -86,6 +90,6 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
                    overrides, audit_api, metrics, matching, groups, intake, replies,
-                   sor_api, trends):
+                   quality, corrections, policy_versions, appeals, sor_api, trends):
         api.include_router(module.router)
     return api

@@ -318,6 +318,10 @@ LeadOrAdmin = Annotated[CurrentUser, Depends(require_role(Role.WELLNESS_LEAD, Ro
 Admin = Annotated[CurrentUser, Depends(require_role(Role.ADMIN))]
 Intake = Annotated[CurrentUser, Depends(require_role(Role.ADMIN, Role.INTEGRATION))]
 """Submitting cases from outside: an admin, or a partner system's integration account."""
+PolicyReader = Annotated[CurrentUser, Depends(require_role(
+    Role.SPECIALIST, Role.WELLNESS_LEAD, Role.ADMIN))]
+"""The policy taxonomy and its change notes: everyone who works cases or leads those who do
+(not an integration account)."""
 
 
 @router.get("/me", response_model=Me, responses=problems())

@@ -31,7 +31,7 @@ from reviewer_app.domain import (
     Severity,
     Source,
 )
-from reviewer_app.service import audit, safeguard_state, sources
+from reviewer_app.service import audit, blind, safeguard_state, sources
 from reviewer_app.service.auth import ContentReader, CurrentUser
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.models import CaseRow, DecisionRow, HistoryRow, MediaRow
@@ -60,7 +60,7 @@ def summary_of(row: CaseRow | Row[*tuple[Any, ...]],
 def may_read(session: Session, user: CurrentUser, row: CaseRow) -> bool:
     """An admin reads any case (`audit_content_read`); a specialist, the cases leased to them
     or decided by them (an escalation included, after the case moved to another team's
-    queue); nobody else."""
+    queue), or given to them for a blind second review (blind.py); nobody else."""
     if user.role is Role.ADMIN:
         return True
     if user.role is not Role.SPECIALIST:
@@ -69,7 +69,7 @@ def may_read(session: Session, user: CurrentUser, row: CaseRow) -> bool:
         return True
     decided = session.scalar(select(DecisionRow.id).where(
         DecisionRow.case_id == row.id, DecisionRow.user_id == user.id).limit(1))
-    return decided is not None
+    return decided is not None or blind.second_review_of(session, user.id, row.id) is not None
 
 
 def audit_content_read(
@@ -141,6 +141,10 @@ def get_case(
             s, ctx, user, HarmCategory(row.harm_category), Severity(row.severity)
         ) if reviewer else None
         case = None if refused else case_of(s, row)
+        first_decider = (blind.second_review_of(s, user.id, row.id)
+                         if reviewer and row.leased_by != user.id else None)
+        if case is not None and first_decider is not None:
+            case = blind.blind_case(case, first_decider)
     if refused is not None or case is None:
         raise refused_content(refused)
     audit_content_read(ctx, user, request, "case", case_id, {})

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from reviewer_app.contract import IDEMPOTENCY_HEADER, DecisionAccepted, NoteAccepted, NoteBody
 from reviewer_app.domain import (
-    POLICY_CODES,
     Action,
     CaseStatus,
     Decision,
@@ -41,6 +40,8 @@ from reviewer_app.service import (
     audit,
     holdings,
     idempotency,
+    policy_versions,
+    quality,
     replies,
     routing,
     safeguard_state,
@@ -140,12 +141,17 @@ def _hold_back(sg: Safeguards, category: str, severity: int, made_at: datetime) 
 
 def apply_decision(
     s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision, client: str,
-    sg: Safeguards,
+    sg: Safeguards, *, appeal: bool = False,
 ) -> SyncStatus:
     """Applies one decision, or says it is a duplicate; raises a problem on conflict, always
-    before writing anything. Its time is service time bounded by the holding (from the
-    lease's start to now), whatever the client's clock said. Core statements on the
-    session's connection: with the lease, this is the service's hottest path."""
+    before writing anything. Its citations are checked against the policy version in force,
+    which it records. A case under appeal takes only an appeal's overturn (`appeal`). Its
+    time is service time bounded by the holding (from the lease's start to now), whatever
+    the client's clock said. Core statements on the session's connection: with the lease,
+    this is the service's hottest path. A decision under a QA lease is a second review
+    (quality.apply_review)."""
+    if quality.is_qa_lease(d.lease_id):
+        return quality.apply_review(s, ctx, user, d, client, sg)
     conn = s.connection()
     body_hash = hashlib.sha256(d.model_dump_json().encode()).hexdigest()
     client_id = str(d.client_id)
@@ -155,15 +161,17 @@ def apply_decision(
             raise ProblemError(409, ProblemCode.ALREADY_DECIDED,
                                "another decision already has this client_id")
         return SyncStatus.DUPLICATE
-    unknown = sorted(set(d.policy_refs) - POLICY_CODES)
-    if unknown:
-        raise ProblemError(422, ProblemCode.VALIDATION, f"unknown policy_refs: {unknown}")
+    taxonomy = policy_versions.current(s, ctx)
+    taxonomy.check_citations(d.policy_refs)
     case = conn.execute(_CASE_AND_LEASE_HOLDER,
                         {"case_id": d.case_id, "lease_id": d.lease_id}).first()
     if case is None:
         raise ProblemError(404, ProblemCode.NOT_FOUND, "no such case")
     if case.status == CaseStatus.DECIDED.value:
         raise ProblemError(409, ProblemCode.ALREADY_DECIDED, "this case is already decided")
+    if not appeal and case.queue.startswith(routing.APPEALS_QUEUE_PREFIX):
+        raise ProblemError(409, ProblemCode.CONFLICT,
+                           "this case is under appeal: uphold or overturn it")
     if case.lease_holder != user.id:
         raise _lease_lost("this lease is not yours")
     if case.lease_id != d.lease_id:
@@ -188,6 +196,7 @@ def apply_decision(
         "counter_notice_possible": d.claim.counter_notice_possible if d.claim else None,
         "decided_at": decided_at, "received_at": now,
         "handle_ms": d.handle_ms, "body_hash": body_hash,
+        "policy_version": taxonomy.version,
     })
     holdings.end_case(s, d.lease_id, d.case_id, now)
     conn.execute(_INSERT_HISTORY, {
@@ -199,10 +208,12 @@ def apply_decision(
     else:
         conn.execute(_MARK_DECIDED, {"case_id": d.case_id})
         sla.record_late_decision(s, d.case_id, case.queue, case.sla_due_at, now)
+        quality.sample(s, user, d, case.queue, now)
     audit.record(s, at=now, actor=user.username, action="decision", subject_type="case",
                  subject_id=d.case_id, client=client,
                  detail={"client_id": client_id, "action": d.action.value,
-                         "lease_id": d.lease_id, "escalate_to": d.escalate_to, **handoff,
+                         "lease_id": d.lease_id, "escalate_to": d.escalate_to,
+                         "policy_version": taxonomy.version, **handoff,
                          **({"reply_template": d.reply_template, "reply_version": reply[1]}
                             if reply else {})})
     return SyncStatus.APPLIED

@@ -46,7 +46,7 @@ from reviewer_app.domain import (
     ProblemCode,
     SyncStatus,
 )
-from reviewer_app.service import holdings, idempotency, replies, routing, safeguard_state
+from reviewer_app.service import holdings, idempotency, quality, replies, routing, safeguard_state
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
 from reviewer_app.service.decisions import apply_decision, keyed_write
@@ -143,6 +143,9 @@ def decide_group(s: Session, ctx: ServiceContext, user: CurrentUser, d: Decision
     if d.action is Action.ESCALATE:
         raise ProblemError(422, ProblemCode.VALIDATION,
                            "a group is not escalated at once: escalate the case viewed")
+    if quality.is_qa_lease(d.lease_id):
+        raise ProblemError(422, ProblemCode.VALIDATION,
+                           "a second review decides the one case it is about")
     group = _group_of(s, d.case_id)
     lease = s.get(LeaseRow, d.lease_id)
     if lease is None or lease.user_id != user.id:
@@ -224,7 +227,8 @@ def avoided_query(since: datetime | None = None) -> Select[Any]:
     matched_earlier = exists().where(
         mine.case_id == d.case_id, mine.near_dup_group.is_not(None),
         theirs.near_dup_group == mine.near_dup_group, theirs.case_id != d.case_id,
-        earlier.case_id == theirs.case_id, earlier.action == d.action, earlier.id < d.id)
+        earlier.case_id == theirs.case_id, earlier.action == d.action, earlier.id < d.id,
+        earlier.superseded_by.is_(None))
     in_bank = exists().where(CaseBankMatchRow.case_id == d.case_id)
     revealed = exists().where(
         ExposureRow.user_id == d.user_id, ExposureRow.case_id == d.case_id,
@@ -233,7 +237,8 @@ def avoided_query(since: datetime | None = None) -> Select[Any]:
              .where(MediaRow.case_id == d.case_id, MediaRow.kind.in_(_VISUAL))
              .scalar_subquery())
     q = (select(d.user_id, d.decided_at, items.label("items"))
-         .where(d.action != Action.ESCALATE.value, or_(matched_earlier, in_bank), ~revealed))
+         .where(d.action != Action.ESCALATE.value, d.superseded_by.is_(None),
+                or_(matched_earlier, in_bank), ~revealed))
     if since is not None:
         q = q.where(d.decided_at >= since)
     return q

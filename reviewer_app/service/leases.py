@@ -23,7 +23,6 @@ overdue keeps its place by due time, whatever its severity.
 
 from __future__ import annotations
 
-import secrets
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,10 +30,22 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from sqlalchemy import bindparam, case, func, insert, literal, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from reviewer_app.contract import Lease, LeaseRequest
+from reviewer_app.contract import QA_QUEUE, AppealStatus, Lease, LeaseRequest
 from reviewer_app.domain import (
     CaseStatus,
     CaseSummary,
@@ -43,7 +54,7 @@ from reviewer_app.domain import (
     ProblemCode,
     Severity,
 )
-from reviewer_app.service import audit, holdings, routing, safeguard_state, sla
+from reviewer_app.service import audit, holdings, quality, routing, safeguard_state, sla
 from reviewer_app.service.auth import CurrentUser, Specialist
 from reviewer_app.service.cases import SUMMARY_COLUMNS, summary_of
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
@@ -57,6 +68,7 @@ from reviewer_app.service.models import (
     table,
 )
 from reviewer_app.service.models_pdq import CaseMatchRow
+from reviewer_app.service.models_policy import AppealRow
 from reviewer_app.service.openapi import model_reply, problems
 from reviewer_app.service.periods import ServicePeriods
 from reviewer_app.service.problems import ProblemError
@@ -167,6 +179,7 @@ def take_cases(
         q = q.where(work.condition())
     if skip_categories:
         q = q.where(CaseRow.harm_category.not_in(sorted(skip_categories)))
+    q = q.where(not_appealed_from(user))
     order: list[Any] = [CaseRow.priority.desc()]
     if severe is not None:
         order.append(severe.rank())
@@ -200,6 +213,14 @@ def summaries(session: Session, rows: Sequence[Any]) -> list[CaseSummary]:
     return [summary_of(r, groups.get(r.id)) for r in rows]
 
 
+def not_appealed_from(user: CurrentUser) -> ColumnElement[bool]:
+    """An appeal goes to a different reviewer: never to the one whose decision it appeals."""
+    return or_(~CaseRow.queue.startswith(routing.APPEALS_QUEUE_PREFIX, autoescape=True),
+               ~exists().where(AppealRow.case_id == CaseRow.id,
+                               AppealRow.status == AppealStatus.OPEN.value,
+                               AppealRow.original_user_id == user.id))
+
+
 @router.post("/leases", response_model=Lease, status_code=201, responses=problems(403, 423))
 def create_lease(
     body: LeaseRequest,
@@ -209,12 +230,14 @@ def create_lease(
 ) -> Response:
     """423 with Retry-After while the reviewer is on a break or over a cap; otherwise the
     most urgent cases of their team's queues outside the categories the reviewer is capped
-    for. 403 for a `queue` their team does not work."""
-    lease_id = "L" + secrets.token_hex(12)
+    for. 403 for a `queue` their team does not work. `queue` = QA_QUEUE leases the team's
+    blind second reviews instead (quality.py)."""
+    qa = body.queue == QA_QUEUE
+    lease_id = quality.new_lease_id(qa)
     refused = None
     with ctx.db.write() as s:
         work = routing.team_work(s, user.team)
-        if body.queue and not work.works(body.queue):
+        if body.queue and not qa and not work.works(body.queue):
             raise ProblemError(403, ProblemCode.FORBIDDEN,
                                f"team {user.team} does not work the queue {body.queue}")
         now = ctx.now()
@@ -233,7 +256,9 @@ def create_lease(
             expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
             reclaim_expired(s, ctx)
             severe = severe_order(s, user, sg.policy, now)
-            taken = take_cases(s, user, body, skip, lease_id, now, expires, severe, work)
+            taken = (quality.take_tasks(s, user, body.max_cases, skip, lease_id, now, expires)
+                     if qa else
+                     take_cases(s, user, body, skip, lease_id, now, expires, severe, work))
             if taken:
                 sg.scheduler.set_idle(False)
             safeguard_state.save(s, ctx, user, sg)
@@ -281,6 +306,8 @@ def renew_lease(
     """Extends the lease over the cases it still holds; 409 `lease_lost` when it holds none.
     During an enforced break, 423 (the lease runs out and its cases go back to the queue);
     at a cap, the cases of the capped categories go back now, and 423 if nothing is left."""
+    if quality.is_qa_lease(lease_id):
+        return _renew_qa(lease_id, request, user, ctx)
     refused: Refusal | None = None
     with ctx.db.write() as s:
         lease = _own_lease(s, user, lease_id)
@@ -349,11 +376,56 @@ def release_lease(
             .values(status=CaseStatus.QUEUED.value, lease_id=None, leased_by=None,
                     lease_expires_at=None)
         )
+        quality.release_tasks(s, lease_id)
         lease.released_at = now
         holdings.end_lease(s, lease_id, now)
         audit.record(s, at=now, actor=user.username, action="lease_release",
                      subject_type="lease", subject_id=lease_id, client=client_of(request))
     return Response(status_code=204)
+
+
+def _renew_qa(lease_id: str, request: Request, user: CurrentUser,
+              ctx: ServiceContext) -> Lease:
+    """Renewing a QA lease: the same rules as `renew_lease`, over the second reviews it
+    holds."""
+    refused: Refusal | None = None
+    with ctx.db.write() as s:
+        lease = _own_lease(s, user, lease_id)
+        now = ctx.now()
+        expires = now + timedelta(seconds=ctx.settings.lease_ttl_s)
+        held = quality.held_tasks(s, lease_id)
+        if not held:
+            raise ProblemError(409, ProblemCode.LEASE_LOST, "no second review is left on it")
+        sg = safeguard_state.load(s, ctx, user)
+        verdict = sg.verdict()
+        kept, given_back = held, []
+        if verdict.current_break is not None and verdict.current_break.enforced:
+            refused = refusal(verdict)
+        else:
+            kept = [(t, c) for t, c in held
+                    if HarmCategory(c.harm_category) not in verdict.blocked_categories]
+            given_back = [t for t, _c in held if all(t is not k for k, _ in kept)]
+            quality.give_back(s, lease_id, given_back, now)
+            if not kept:
+                first = held[0][1]
+                refused = sg.refusal_for(HarmCategory(first.harm_category),
+                                         Severity(first.severity))
+        if refused is None:
+            for task, _case in kept:
+                task.status, task.lease_expires_at = quality.LEASED, expires
+            lease.expires_at = expires
+        audit.record(s, at=now, actor=user.username,
+                     action="lease_renew" if refused is None else "lease_renew_refused",
+                     subject_type="lease", subject_id=lease_id, client=client_of(request),
+                     detail={"given_back": [t.case_id for t in given_back],
+                             **({"code": refused.code} if refused else {})})
+        safeguard_state.save(s, ctx, user, sg)
+        renewed = Lease(lease_id=lease_id, expires_at=expires,
+                        cases=[summary_of(c) for _t, c in kept])
+    if refused is not None:
+        raise ProblemError(423, ProblemCode(refused.code), refused.detail,
+                           retry_after_s=refused.retry_after_seconds)
+    return renewed
 
 
 # The queue's configuration routes: where cases go, who works which queue, when they are due.

@@ -39,7 +39,7 @@ from reviewer_app.contract import (
     NearDuplicate,
 )
 from reviewer_app.domain import Action, Identifier, MediaKind, ProblemCode, Role
-from reviewer_app.service import audit, hashindex, pdq, routing
+from reviewer_app.service import audit, blind, hashindex, pdq, routing
 from reviewer_app.service.auth import Access, Admin, CurrentUser
 from reviewer_app.service.cases import may_read
 from reviewer_app.service.context import ServiceContext, client_of, get_ctx
@@ -431,6 +431,9 @@ def get_case_matches(
             raise ProblemError(404, ProblemCode.NOT_FOUND, "no such case")
         if user.role is Role.SPECIALIST and not may_read(s, user, case):
             raise ProblemError(403, ProblemCode.FORBIDDEN, "this case is not leased to you")
+        if (user.role is Role.SPECIALIST and case.leased_by != user.id
+                and blind.second_review_of(s, user.id, case_id) is not None):
+            return model_reply(blind.blind_matches(matches_of(s, case_id)))
         return model_reply(matches_of(s, case_id))
 
 
@@ -474,8 +477,10 @@ def _nearest(a: list[int], b: list[int]) -> int:
 
 
 def _decision_of(session: Session, case_id: str) -> MatchedDecision | None:
-    """The decision in force: the case's latest (an escalation is followed by another)."""
-    row = session.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id)
+    """The decision in force: the case's latest (an escalation is followed by another) that
+    no correction superseded."""
+    row = session.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id,
+                                                    DecisionRow.superseded_by.is_(None))
                           .order_by(DecisionRow.decided_at.desc(), DecisionRow.id.desc())
                           .limit(1)).first()
     if row is None:

@@ -224,6 +224,13 @@ class DecisionRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     handle_ms: Mapped[int] = mapped_column(BigInteger)
     body_hash: Mapped[str] = mapped_column(String(64))
+    supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """A correction (service/corrections.py): the client_id of the decision it replaces."""
+    superseded_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    """Set once a correction replaces this decision: it no longer counts (never deleted)."""
+    correction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    policy_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The policy taxonomy version in force when the service accepted it (None before 0011)."""
 
     __table_args__ = (Index("ix_decisions_user_decided", "user_id", "decided_at"),)
 
@@ -454,6 +461,8 @@ def table(model: type[Base]) -> Table:
 # The rows of the team queues (and, below, of near-duplicate matching) live in their own
 # modules on the same Base; imported here so that Base.metadata is the whole schema.
 from reviewer_app.service import models_pdq as _models_pdq  # noqa: E402,F401
+from reviewer_app.service import models_policy as _models_policy  # noqa: E402,F401
+from reviewer_app.service import models_quality as _models_quality  # noqa: E402,F401
 from reviewer_app.service import models_queues as _models_queues  # noqa: E402,F401
 from reviewer_app.service import models_replies as _models_replies  # noqa: E402,F401
 from reviewer_app.service import models_trends as _models_trends  # noqa: E402,F401

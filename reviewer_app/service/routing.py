@@ -66,6 +66,17 @@ DEFAULT_RULES: tuple[RoutingRule, ...] = (
 """Child safety first (whoever reported it), then regulator requests, IP claims and
 advertiser escalations; everything else to `general`."""
 ROUTING_KEY = "routing"
+APPEALS_QUEUE_PREFIX = "appeals-"
+"""An appealed case waits in `appeals-<the queue it was decided in>` (appeals.py): the
+appeals queue of each queue is worked by the teams that work that queue."""
+
+
+def appeals_queue(queue: str) -> str:
+    return (APPEALS_QUEUE_PREFIX + queue)[:64]
+
+
+def _with_appeals(queues: frozenset[str]) -> list[str]:
+    return sorted(queues | {appeals_queue(q) for q in queues})
 
 
 @dataclass(frozen=True)
@@ -171,16 +182,17 @@ class TeamWork:
     row: TeamQueuesRow | None = None
 
     def works(self, queue: str) -> bool:
+        """Also the appeals queue of each queue it works."""
         if self.queues is not None:
-            return queue in self.queues
-        return queue not in self.excluded
+            return queue in _with_appeals(self.queues)
+        return queue not in _with_appeals(self.excluded)
 
     def condition(self, column: InstrumentedAttribute[str] = CaseRow.queue,
                   ) -> ColumnElement[bool]:
         """The filter on a queue column (the lease's: `cases.queue`)."""
         if self.queues is not None:
-            return column.in_(sorted(self.queues))
-        return column.not_in(sorted(self.excluded))
+            return column.in_(_with_appeals(self.queues))
+        return column.not_in(_with_appeals(self.excluded))
 
     def out(self) -> TeamQueues:
         return TeamQueues(

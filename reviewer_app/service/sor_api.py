@@ -25,6 +25,7 @@ from reviewer_app.domain import (
     ProblemCode,
     Source,
 )
+from reviewer_app.service import corrections
 from reviewer_app.service.auth import Admin
 from reviewer_app.service.context import ServiceContext, get_ctx
 from reviewer_app.service.models import CaseRow, DecisionRow, MediaRow
@@ -75,7 +76,8 @@ def list_statements_of_reasons(
         rows = s.scalars(
             select(DecisionRow)
             .where(DecisionRow.id > after_id, DecisionRow.action.in_(_RESTRICTING),
-                   DecisionRow.decided_at >= since, DecisionRow.decided_at < end)
+                   DecisionRow.decided_at >= since, DecisionRow.decided_at < end,
+                   corrections.in_force())  # the decision in force, not one corrected
             .order_by(DecisionRow.id).limit(limit + 1)
         ).all()
         more = len(rows) > limit

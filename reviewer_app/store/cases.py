@@ -60,6 +60,11 @@ def mark_decided(db: Session, case_id: str) -> None:
     db.execute(update(CachedCase).where(CachedCase.id == case_id).values(decided=True))
 
 
+def mark_undecided(db: Session, case_id: str) -> None:
+    """Its decision was undone before it was sent (client/undo.py): in the queue again."""
+    db.execute(update(CachedCase).where(CachedCase.id == case_id).values(decided=False))
+
+
 def leases_to_renew(db: Session, now: datetime, margin_s: float) -> list[str]:
     """Leases that still hold an open case and expire within `margin_s`."""
     rows = db.execute(

@@ -1,9 +1,18 @@
 """The outbox: every write for the service, committed in the same transaction as the action
-that made it, and settled per item by the service's answer for its client_id."""
+that made it, and settled per item by the service's answer for its client_id.
+
+Hand-over to the network is a state change too: the drainer takes the items it is about to
+send in one write transaction (`take_pending`), which stamps them `result = 'sent'`. From
+then on an item may have reached the service (even if the reply never came back), so it can
+no longer be undone; an undo (`undo_decision`) is an UPDATE guarded by `result IS NULL` in
+its own write transaction. The two are serialised by SQLite's one writer: either the undo
+wins (the item becomes `undone` and is never sent) or the hand-over does (the undo refuses).
+"""
 
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +29,7 @@ class ItemKind(enum.StrEnum):
     NOTE = "note"
     EXPOSURE = "exposure"
     BREAK = "break"
+    CORRECTION = "correction"
 
 
 class ItemState(enum.StrEnum):
@@ -27,6 +37,12 @@ class ItemState(enum.StrEnum):
     SYNCED = "synced"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    UNDONE = "undone"
+    """Taken back by the reviewer before it was handed to the network: never sent."""
+
+
+HANDED_OVER = "sent"
+"""`result` of a pending item once the drainer has taken it to send (see the docstring)."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +113,95 @@ def add_break(db: Session, event: domain.BreakEvent, now: datetime) -> None:
 
 
 def has_decision(db: Session, case_id: str) -> bool:
-    """A decision for the case is already in the outbox in any state but invalid."""
+    """A decision for the case is already in the outbox in any state but invalid or undone."""
     return db.scalar(select(func.count()).select_from(OutboxItem).where(
         OutboxItem.kind == ItemKind.DECISION.value, OutboxItem.case_id == case_id,
-        OutboxItem.state != ItemState.INVALID.value)) != 0
+        OutboxItem.state.not_in([ItemState.INVALID.value, ItemState.UNDONE.value]))) != 0
+
+
+def add_correction(db: Session, client_id: str, case_id: str, payload: str,
+                   now: datetime) -> None:
+    """A correction (contract.CorrectionBody JSON), sent on its own with Idempotency-Key."""
+    _add(db, ItemKind.CORRECTION, client_id, case_id, payload, now)
+
+
+def take_pending(db: Session, limit: int) -> list[PendingItem]:
+    """`pending()`, handed over to the network in the same (write) transaction: from now on
+    none of these items can be undone. Call it inside `LocalStore.write()`."""
+    # The UPDATE first: it takes SQLite's write lock, so the items read after it are exactly
+    # those it stamped, even if another process (the CLI) undid one a moment before.
+    first = (select(OutboxItem.seq).where(OutboxItem.state == ItemState.PENDING.value)
+             .order_by(OutboxItem.seq).limit(limit))
+    db.execute(update(OutboxItem)
+               .where(OutboxItem.seq.in_(first), OutboxItem.result.is_(None))
+               .values(result=HANDED_OVER))
+    return pending(db, limit)
+
+
+def hand_over(db: Session, client_id: str) -> None:
+    """Mark one pending item as handed to the network (sent outside the drainer)."""
+    db.execute(update(OutboxItem).where(OutboxItem.client_id == client_id,
+                                        OutboxItem.state == ItemState.PENDING.value,
+                                        OutboxItem.result.is_(None))
+               .values(result=HANDED_OVER))
+
+
+@dataclass(frozen=True)
+class LastDecision:
+    seq: int
+    client_id: str
+    case_id: str
+    payload: str
+    state: str
+    handed_over: bool
+
+
+def last_decision(db: Session) -> LastDecision | None:
+    """The most recent decision in the outbox that was not undone (any other state)."""
+    row = db.scalars(select(OutboxItem).where(
+        OutboxItem.kind == ItemKind.DECISION.value,
+        OutboxItem.state != ItemState.UNDONE.value).order_by(OutboxItem.seq.desc())
+        .limit(1)).first()
+    if row is None:
+        return None
+    return LastDecision(row.seq, row.client_id, row.case_id or "", row.payload, row.state,
+                        row.result is not None)
+
+
+def undo_decision(db: Session, seq: int, now: datetime) -> bool:
+    """Take back one decision if, and only if, it was never handed to the network; True when
+    it was (the guard's rowcount, in the caller's write transaction)."""
+    done = db.execute(update(OutboxItem).where(
+        OutboxItem.seq == seq, OutboxItem.kind == ItemKind.DECISION.value,
+        OutboxItem.state == ItemState.PENDING.value, OutboxItem.result.is_(None))
+        .values(state=ItemState.UNDONE.value, reason="undone by the reviewer",
+                settled_at=utc_text(now)))
+    return getattr(done, "rowcount", 0) == 1
+
+
+@dataclass(frozen=True)
+class SyncedItem:
+    client_id: str
+    kind: ItemKind
+    case_id: str
+    payload: str
+
+
+def correctable(db: Session) -> list[SyncedItem]:
+    """Synced decisions and corrections, newest first, that no correction in this outbox
+    (in any state but invalid) supersedes yet."""
+    rows = list(db.scalars(select(OutboxItem).where(
+        OutboxItem.kind.in_([ItemKind.DECISION.value, ItemKind.CORRECTION.value]),
+        OutboxItem.state != ItemState.INVALID.value).order_by(OutboxItem.seq.desc())))
+    superseded: set[str] = set()
+    for r in rows:
+        if r.kind == ItemKind.CORRECTION.value:
+            supersedes = json.loads(r.payload).get("supersedes")
+            if supersedes:
+                superseded.add(str(supersedes))
+    return [SyncedItem(r.client_id, ItemKind(r.kind), r.case_id or "", r.payload)
+            for r in rows
+            if r.state == ItemState.SYNCED.value and r.client_id not in superseded]
 
 
 def pending(db: Session, limit: int, kinds: Iterable[ItemKind] | None = None) -> list[PendingItem]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSettings
 
 from reviewer_app.client.lead import LeadClient
+from reviewer_app.client.quality import QualityClient
 from reviewer_app.client.session import ReviewSession
 from reviewer_app.contract import Me
 from reviewer_app.domain import Role
@@ -68,6 +69,7 @@ def build_console(session: ReviewSession, settings: QSettings, *, title: str = "
     assert me is not None
     workers = Workers()
     client = LeadClient(session.api)
-    window = ConsoleWindow(client, workers, me, settings, title=title)
+    window = ConsoleWindow(client, workers, me, settings, title=title,
+                           quality=QualityClient(session.api))
     log.info("lead console for %s (%s)", me.username, me.role.value)
     return LeadConsole(session=session, workers=workers, client=client, window=window)

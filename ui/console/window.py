@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.client.lead import LeadClient
+from reviewer_app.client.quality import QualityClient
 from reviewer_app.contract import Me, OverrideKind
 from reviewer_app.domain import Role
 from ui.console.dashboard import TeamDashboardView
 from ui.console.policy_editor import PolicyEditor
+from ui.console.quality_panel import QualityPanel
 from ui.theme import apply_theme
 from ui.views.command_palette import CommandPalette
 from ui.workers import Workers
@@ -45,7 +47,7 @@ class ConsoleWindow(QMainWindow):
     sig_team = Signal(str)
 
     def __init__(self, client: LeadClient, workers: Workers, me: Me, settings: QSettings, *,
-                 title: str = "") -> None:
+                 title: str = "", quality: QualityClient | None = None) -> None:
         super().__init__()
         self.setObjectName("leadConsole")
         self.me = me
@@ -58,6 +60,9 @@ class ConsoleWindow(QMainWindow):
         self.tabs.setObjectName("consoleTabs")
         self.tabs.addTab(self.editor, "&Policy")
         self.tabs.addTab(self.dashboard, "&Dashboard")
+        self.quality = QualityPanel(quality, workers, self) if quality is not None else None
+        if self.quality is not None:
+            self.tabs.addTab(self.quality, "&Quality")
         self.team_picker = QComboBox(self)
         self.team_picker.setObjectName("teamPicker")
         self.team_picker.setAccessibleName("Team")
@@ -114,6 +119,12 @@ class ConsoleWindow(QMainWindow):
                             lambda: self.tabs.setCurrentWidget(ed), "showPolicy")
         self.act_dashboard = a("Show the team dashboard", "Ctrl+2",
                                lambda: self.tabs.setCurrentWidget(db), "showDashboard")
+        if self.quality is not None:
+            qa = self.quality
+            self.act_quality = a("Show the quality figures (second reviews)", "Ctrl+3",
+                                 self.show_quality, "showQuality")
+            self.act_resolve = a("Resolve the disagreement selected", "Ctrl+Shift+D",
+                                 qa.resolve_selected, "resolveDisagreement")
         self.act_team = a("Pick a team", "Ctrl+T", self.team_picker.setFocus, "pickTeam")
         self.act_save = a("Save the policy to the team", "Ctrl+S", ed.save, "savePolicy")
         self.act_reload = a("Reload the policy in force", "Ctrl+R", self.reload_policy,
@@ -155,7 +166,11 @@ class ConsoleWindow(QMainWindow):
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
 
     def _wire(self) -> None:
-        for page in (self.editor, self.dashboard):
+        pages: list[PolicyEditor | TeamDashboardView | QualityPanel] = [self.editor,
+                                                                         self.dashboard]
+        if self.quality is not None:
+            pages.append(self.quality)
+        for page in pages:
             page.sig_busy.connect(self._busy)
             page.sig_message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.editor.sig_conflict.connect(lambda text: self.statusBar().showMessage(text, 30000))
@@ -184,7 +199,14 @@ class ConsoleWindow(QMainWindow):
         self._remember_team(team)
         self.editor.load_team(team)
         self.dashboard.start(team)
+        if self.quality is not None:
+            self.quality.start(team)
         self.sig_team.emit(team)
+
+    def show_quality(self) -> None:
+        if self.quality is not None:
+            self.tabs.setCurrentWidget(self.quality)
+            self.quality.refresh()
 
     def reload_policy(self) -> None:
         if self.team is not None:

@@ -32,6 +32,9 @@ from ui.views.media_stack import MediaStack
 from ui.workers import Workers
 
 SUBJECT_LINK = "#show-subject"
+SECOND_REVIEW_TEXT = ("Second review (blind): decide this case as you would. The first "
+                      "decision is hidden from you, and yours is recorded as a quality review; "
+                      "it does not change the case's outcome.")
 
 SEVERITY_COLOURS = {0: "#6b7280", 1: "#2f855a", 2: "#b7791f", 3: "#c05621", 4: "#c53030"}
 
@@ -97,6 +100,14 @@ class CaseView(QWidget):
         self.media_note.setWordWrap(True)
         self.media_note.setAccessibleName("Media note")
         self.media_note.hide()
+        self.second_review = QLabel(SECOND_REVIEW_TEXT, self)
+        self.second_review.setObjectName("secondReviewBanner")
+        self.second_review.setTextFormat(Qt.TextFormat.PlainText)
+        self.second_review.setWordWrap(True)
+        self.second_review.setAccessibleName("Second review (blind)")
+        self.second_review.setStyleSheet(
+            "background:#2b4c7e; color:white; padding:6px; font-weight:bold;")
+        self.second_review.hide()
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -123,6 +134,7 @@ class CaseView(QWidget):
         self.splitter = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.second_review)
         layout.addWidget(split)
         layout.addWidget(self.media_note)
         self.case: Case | None = None
@@ -133,6 +145,7 @@ class CaseView(QWidget):
         """Show a case's context; `collapse_subject`: its words wait behind the warning."""
         self.case = case
         self.set_media_note(None)
+        self.second_review.setVisible(case is not None and case.second_review)
         self.subject_collapsed = bool(case is not None and case.subject_text and collapse_subject)
         if case is None:
             self.context.setText("<p>No case open. Pull cases from the queue (Ctrl+L).</p>")

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from reviewer_app.contract import ReplyTemplate
 from reviewer_app.domain import (
-    POLICY_CODES,
     POLICY_TAXONOMY,
     Action,
     Case,
@@ -34,6 +33,7 @@ from reviewer_app.domain import (
     LegalGround,
     LegalGroundCode,
     PolicyArea,
+    PolicyRef,
     Source,
     decision_shortfall,
 )
@@ -87,6 +87,16 @@ class DecisionDraft:
     reply_template: str | None = None
 
 
+@dataclass(frozen=True)
+class AppealDraft:
+    """Uphold (no action), or overturn with the new action and its citations."""
+
+    overturn: bool
+    action: Action | None
+    policy_refs: tuple[str, ...]
+    reason: str
+
+
 FIELD_PROMPTS = {
     "legal_ground": "Choose a legal ground and explain it (Alt+G) before this decision.",
     "claim": "Choose the claim's outcome (Alt+O) before this decision.",
@@ -101,10 +111,12 @@ class DecisionBar(QWidget):
     """Signals:
         sig_decide(object): a DecisionDraft the reviewer committed to.
         sig_problem(str): a sentence explaining why a decision could not be made yet.
+        sig_appeal(object): an AppealDraft, for a case under appeal.
     """
 
     sig_decide = Signal(object)
     sig_problem = Signal(str)
+    sig_appeal = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,14 +133,29 @@ class DecisionBar(QWidget):
             button.setAccessibleName(ACTION_TITLES[action])
             button.setObjectName(f"button_{action.value}")
             buttons.addWidget(button)
+        self.appeal_actions: list[QAction] = []
+        for title, key, name, slot in (("Uphold the appeal", "U", "appealUphold", self.uphold),
+                                       ("Overturn the appeal", "O", "appealOverturn",
+                                        self.overturn)):
+            qa = QAction(f"{title} [{key}]", self)
+            qa.setShortcut(QKeySequence(key))
+            qa.setObjectName(name)
+            qa.triggered.connect(slot)
+            qa.setVisible(False)
+            qa.setEnabled(False)
+            self.appeal_actions.append(qa)
+            button = QToolButton(self)
+            button.setDefaultAction(qa)
+            button.setAccessibleName(title)
+            buttons.addWidget(button)
+        self.under_appeal = False
+        self.overturning = False
         buttons.addStretch(1)
 
         self.citation = QComboBox(self)
         self.citation.setObjectName("citation")
         self.citation.setAccessibleName("Policy citation")
-        self.citation.addItem("(no citation)", "")
-        for ref in POLICY_TAXONOMY:
-            self.citation.addItem(f"{ref.code}  {ref.title}", ref.code)
+        self.citable: frozenset[str] = frozenset()
         self.team = QComboBox(self)
         self.team.setObjectName("escalationTeam")
         self.team.setAccessibleName("Escalation team")
@@ -138,9 +165,7 @@ class DecisionBar(QWidget):
         self.also_cite.setObjectName("alsoCite")
         self.also_cite.setAccessibleName("Further citations")
         self.also_cite.setPlaceholderText("Also cite (codes, comma-separated)")
-        completer = QCompleter([ref.code for ref in POLICY_TAXONOMY], self.also_cite)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.also_cite.setCompleter(completer)
+        self.set_taxonomy(list(POLICY_TAXONOMY))
         self.reason = QLineEdit(self)
         self.reason.setObjectName("reason")
         self.reason.setAccessibleName("Reason")
@@ -202,9 +227,41 @@ class DecisionBar(QWidget):
         self.case: Case | None = None
         self.set_case(None)
 
+    def set_taxonomy(self, refs: list[PolicyRef]) -> None:
+        """The codes a decision may cite: the service's taxonomy once fetched (retired codes
+        left out), the built-in one until then. The current choice is kept if still there."""
+        chosen = str(self.citation.currentData() or "")
+        self.citation.clear()
+        self.citation.addItem("(no citation)", "")
+        for ref in refs:
+            self.citation.addItem(f"{ref.code}  {ref.title}", ref.code)
+        self.citable = frozenset(ref.code for ref in refs)
+        self.citation.setCurrentIndex(max(0, self.citation.findData(chosen)))
+        completer = QCompleter([ref.code for ref in refs], self.also_cite)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.also_cite.setCompleter(completer)
+
+    def set_appeal(self, open_appeal: bool) -> None:
+        """The case is under appeal: Uphold (U) and Overturn (O) instead of a plain decision."""
+        self.under_appeal, self.overturning = open_appeal, False
+        for qa in self.appeal_actions:
+            qa.setVisible(open_appeal)
+            qa.setEnabled(open_appeal)
+
+    def uphold(self) -> None:
+        if self.under_appeal:
+            self.sig_appeal.emit(AppealDraft(overturn=False, action=None, policy_refs=(),
+                                             reason=self.reason.text().strip()))
+
+    def overturn(self) -> None:
+        if self.under_appeal:
+            self.overturning = True
+            self.sig_problem.emit("Overturn: press the new action's key (R, K, T, L, I).")
+
     def set_case(self, case: Case | None) -> None:
         """Reset the fields for a new case, preselecting the likely citation."""
         self.case = case
+        self.set_appeal(False)
         self.reason.clear()
         self.also_cite.clear()
         self.ground.setCurrentIndex(0)
@@ -266,7 +323,7 @@ class DecisionBar(QWidget):
         sentence on sig_problem) when a further code is not in the taxonomy."""
         codes = [str(self.citation.currentData() or "")]
         codes += [c.strip().upper() for c in self.also_cite.text().split(",")]
-        unknown = [c for c in codes if c and c not in POLICY_CODES]
+        unknown = [c for c in codes if c and c not in self.citable]
         if unknown:
             self.sig_problem.emit(f"Not in the policy taxonomy: {', '.join(unknown)}.")
             return None
@@ -285,7 +342,7 @@ class DecisionBar(QWidget):
             return template, None, problem
         codes = [str(self.citation.currentData() or "")]
         codes += [c.strip().upper() for c in self.also_cite.text().split(",")]
-        refs = tuple(dict.fromkeys(c for c in codes if c in POLICY_CODES))
+        refs = tuple(dict.fromkeys(c for c in codes if c in self.citable))
         ground, claim = self._source_fields()
         team = EscalationTeam(self.team.currentData()) if action is Action.ESCALATE else None
         tried = self.reply.candidates(action) if self.reply.is_default else [template]
@@ -304,6 +361,10 @@ class DecisionBar(QWidget):
                                 f"or No reply.")
 
     def commit(self, action: Action) -> None:
+        if self.under_appeal and not self.overturning:
+            self.sig_problem.emit("This case is an appeal: uphold (U) or overturn (O, then "
+                                  "the new action's key).")
+            return
         refs = self.citations()
         if refs is None:
             return
@@ -314,6 +375,13 @@ class DecisionBar(QWidget):
         missing = self.source_shortfall(action)
         if missing is not None:
             self.sig_problem.emit(missing)
+            return
+        if self.under_appeal:
+            if action is Action.ESCALATE:
+                self.sig_problem.emit("An overturn takes a new action, not an escalation.")
+                return
+            self.sig_appeal.emit(AppealDraft(overturn=True, action=action, policy_refs=refs,
+                                             reason=self.reason.text().strip()))
             return
         template, _text, reply_problem = self.reply_for(action)
         if reply_problem is not None:

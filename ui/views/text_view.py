@@ -11,7 +11,7 @@ leaves the item, hides the content or decides. Long texts scroll; Ctrl+F searche
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -24,10 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer_app.domain import ExposureKind
 from ui.imaging import RevealStep
 from ui.render_cache import ExposureSubject
-from ui.views.media_viewer import ViewerPolicy
+from ui.reveal import RevealState, ViewerPolicy
 
 TEXT_KIND = "text"
 """`MediaKind.TEXT`'s value: a text/plain item."""
@@ -75,16 +74,9 @@ class TextView(QWidget):
         self.setObjectName("textView")
         self.setAccessibleName("Text of the case")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._policy = ViewerPolicy()
-        self._subject: ExposureSubject | None = None
         self._text: str | None = None
         self._problem: str | None = None
         self._label = ""
-        self._collapsed = False
-        self._expanded = False
-        self._hidden = False
-        self._shown_reported = False
-        self._reveal_clock = QElapsedTimer()
 
         self.card = QLabel(self)
         self.card.setObjectName("textCard")
@@ -118,17 +110,21 @@ class TextView(QWidget):
         self._pages = QStackedLayout(self)
         self._pages.addWidget(self.card)
         self._pages.addWidget(page)
+        self._reveal = RevealState(self, ready=lambda: self._text is not None,
+                                   painted=lambda: self.painted_step, warning_opens=True)
+        self._reveal.sig_exposure.connect(self.sig_exposure)
+        self._reveal.sig_changed.connect(self._refresh)
         self._refresh()
 
     # ------------------------------------------------------------------ rules
 
     @property
     def policy(self) -> ViewerPolicy:
-        return self._policy
+        return self._reveal.policy
 
     @policy.setter
     def policy(self, policy: ViewerPolicy) -> None:
-        self._policy = policy
+        self._reveal.policy = policy
 
     # ------------------------------------------------------------------ content
 
@@ -137,32 +133,29 @@ class TextView(QWidget):
         """Show a text item (None with `problem`: the placeholder). High severity waits
         collapsed behind the warning `label`."""
         self.clear()
-        self._text, self._subject, self._label = text, subject, label
+        self._text, self._label = text, label
         self._problem = problem if text is None else None
         if text is None and not self._problem:
             self._problem = "the text could not be fetched"
-        severity = int(subject.severity) if subject is not None else 0
-        self._collapsed = text is not None and severity >= self.policy.warning_from_severity
+        self._reveal.open_item(subject, withheld=text is None)
         self.body.setPlainText(text or "")
         self._refresh()
-        self._report_shown()
+        self._reveal.report_shown()
 
     def clear(self, message: str = "") -> None:
         """Drop the item (ending a reveal first, so it is booked to it)."""
-        self._end_reveal()
+        self._reveal.clear()
         self._text = None
         self._problem = None
-        self._subject = None
         self._label = message
-        self._collapsed = False
-        self._shown_reported = False
-        self.body.setPlainText("")
+        if not self.body.document().isEmpty():
+            self.body.setPlainText("")
         self.close_search()
         self._refresh()
 
     @property
     def subject(self) -> ExposureSubject | None:
-        return self._subject
+        return self._reveal.subject
 
     @property
     def text(self) -> str | None:
@@ -175,21 +168,26 @@ class TextView(QWidget):
     @property
     def interstitial(self) -> bool:
         """Collapsed behind the category warning."""
-        return self._collapsed and not self._expanded and self._text is not None
+        return self._reveal.interstitial and self._text is not None
 
     @property
     def hidden(self) -> bool:
-        return self._hidden
+        return self._reveal.hidden
+
+    @property
+    def reveal(self) -> RevealState:
+        """The reveal of the text on screen (opening it from the warning)."""
+        return self._reveal
 
     @property
     def words_on_screen(self) -> bool:
-        return self._text is not None and not self._hidden and not self.interstitial
+        return self._text is not None and not self._reveal.hidden and not self.interstitial
 
     @property
     def painted_step(self) -> RevealStep | None:
         """SHARP_GRAY while the words are on screen (text has no blur), BLURRED for the
         placeholder; None when hidden, collapsed or empty."""
-        if self._hidden:
+        if self._reveal.hidden:
             return None
         if self.is_placeholder:
             return RevealStep.BLURRED
@@ -199,48 +197,27 @@ class TextView(QWidget):
 
     def hide_now(self) -> None:
         """Blank at once; a text that was opened from the warning collapses again."""
-        self._end_reveal()
-        self._hidden = True
+        self._reveal.hide_now()
         self._refresh()
         self.repaint()
 
     def unhide(self) -> None:
-        self._hidden = False
-        self._refresh()
-        self._report_shown()
+        self._reveal.unhide()
 
     def acknowledge_warning(self) -> None:
         """The reviewer read the warning and chose to read the text: a reveal begins."""
-        if self.interstitial and not self._hidden:
-            self._expanded = True
-            self._reveal_clock.start()
-            self._refresh()
-            self._report_shown()
+        self._reveal.acknowledge_warning()
 
     def reblur(self) -> None:
         """Collapse a text opened from the warning again (its reveal is booked)."""
-        self._end_reveal()
+        self._reveal.reblur()
 
     def step_reveal(self) -> RevealStep:
         """Text has no steps: Enter opens a collapsed text."""
         return self.painted_step or RevealStep.BLURRED
 
-    def _end_reveal(self) -> None:
-        self._expanded = False
-        if self._reveal_clock.isValid():
-            elapsed = int(self._reveal_clock.elapsed())
-            self._reveal_clock.invalidate()
-            if self._subject is not None:
-                self.sig_exposure.emit(self._subject, str(ExposureKind.REVEALED), elapsed)
-        self._refresh()
-
-    def _report_shown(self) -> None:
-        if not self._shown_reported and self.words_on_screen and self._subject is not None:
-            self._shown_reported = True
-            self.sig_exposure.emit(self._subject, str(ExposureKind.SHOWN), 0)
-
     def _refresh(self) -> None:
-        if self._hidden:
+        if self._reveal.hidden:
             self._card("Content hidden.\nPress H to show it again.")
         elif self.is_placeholder:
             self._card(f"Text withheld\n\nIt cannot be shown safely:\n{self._problem}")
@@ -338,4 +315,4 @@ class TextView(QWidget):
         super().keyPressEvent(event)
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
-        self._end_reveal()
+        self._reveal.end_reveal()

@@ -24,6 +24,7 @@ EVERYONE = frozenset({"demo", "lead", "admin", "other", "other-lead", "partner"}
 REVIEWERS = frozenset({"demo", "other"})  # the specialists, one per team
 CONTENT_READERS = REVIEWERS | {"admin"}
 TEAM_LEADS = frozenset({"lead", "admin"})
+POLICY_READERS = EVERYONE - {"partner"}
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,29 @@ def _routes(w: World) -> list[Route]:
         Route("GET", "/v1/teams/{team}/exposure-avoided", TEAM_LEADS,
               Variant(f"/teams/{TEAM}/exposure-avoided"),
               Variant(f"{bad_team}/exposure-avoided")),
+        # quality: blind second reviews
+        Route("GET", "/v1/teams/{team}/quality/config", TEAM_LEADS,
+              Variant(f"/teams/{TEAM}/quality/config"), Variant(f"{bad_team}/quality/config")),
+        Route("PUT", "/v1/teams/{team}/quality/config", TEAM_LEADS,
+              Variant(f"/teams/{TEAM}/quality/config", {"share_percent": 10, "reason": "qa"}),
+              Variant(f"/teams/{TEAM}/quality/config", {"share_percent": 500})),
+        Route("GET", "/v1/teams/{team}/quality/agreement", TEAM_LEADS,
+              Variant(f"/teams/{TEAM}/quality/agreement"),
+              Variant(f"{bad_team}/quality/agreement")),
+        Route("GET", "/v1/teams/{team}/quality/disagreements", TEAM_LEADS,
+              Variant(f"/teams/{TEAM}/quality/disagreements"),
+              Variant(f"/teams/{TEAM}/quality/disagreements?resolved=perhaps")),
+        Route("POST", "/v1/teams/{team}/quality/disagreements/{review_id}/resolution",
+              TEAM_LEADS,
+              Variant(f"/teams/{TEAM}/quality/disagreements/1/resolution", {"note": "ok"}),
+              Variant(f"/teams/{TEAM}/quality/disagreements/x/resolution", {"note": 1})),
+        # corrections: a specialist corrects their own synced decision
+        Route("POST", "/v1/cases/{case_id}/corrections", REVIEWERS,
+              Variant(f"/cases/{w.case_id}/corrections",
+                      {"client_id": key, "supersedes": str(uuid.uuid4()),
+                       "correction_reason": "wrong action", "action": "keep",
+                       "decided_at": decision["decided_at"]}, {IDEMPOTENCY_HEADER: key}),
+              Variant(f"/cases/{w.case_id}/corrections", {"supersedes": "that one"})),
         # intake over HTTP
         Route("POST", "/v1/cases", frozenset({"admin", "partner"}),
               Variant("/cases", {"source": "trusted_flagger", "policy_area": "regulatory",
@@ -200,6 +224,30 @@ def _routes(w: World) -> list[Route]:
                       {"source": "user_report", "actions": ["keep"], "title": "LP",
                        "body": "Case {case_id}", "reason": "least privilege"}),
               Variant("/reply-templates/NOT A NAME!", {"source": 1})),
+        # policy versions and appeals
+        Route("GET", "/v1/policy/taxonomy", POLICY_READERS, Variant("/policy/taxonomy"),
+              Variant("/policy/taxonomy", [1])),
+        Route("POST", "/v1/policy/versions", frozenset({"admin"}),
+              Variant("/policy/versions", {"base_version": 1, "change_note": "why",
+                                           "rules": [{"code": "CS-X-1", "area": "regulatory",
+                                                      "title": "x"}]}),
+              Variant("/policy/versions", {"rules": "all"})),
+        Route("GET", "/v1/policy/changes", POLICY_READERS, Variant("/policy/changes"),
+              Variant("/policy/changes", [1])),
+        Route("GET", "/v1/policy/changes/unseen", POLICY_READERS,
+              Variant("/policy/changes/unseen"), Variant("/policy/changes/unseen", [1])),
+        Route("POST", "/v1/policy/changes/{version}/seen", POLICY_READERS,
+              Variant("/policy/changes/2/seen"), Variant("/policy/changes/x/seen")),
+        Route("POST", "/v1/cases/{case_id}/appeals", frozenset({"admin", "partner"}),
+              Variant(f"/cases/{w.case_id}/appeals", {"appellant": "user", "statement": "x"}),
+              Variant(f"/cases/{w.case_id}/appeals", {"appellant": "a cousin"})),
+        Route("GET", "/v1/cases/{case_id}/appeal", CONTENT_READERS,
+              Variant(f"/cases/{w.case_id}/appeal"), Variant("/cases/not%20an%20id!/appeal")),
+        Route("POST", "/v1/appeals/{appeal_id}/decision", REVIEWERS,
+              Variant("/appeals/A1/decision",
+                      {"client_id": key, "lease_id": w.lease_id, "outcome": "uphold"},
+                      {IDEMPOTENCY_HEADER: key}),
+              Variant("/appeals/A1/decision", {"outcome": "maybe"})),
     ]
 
 

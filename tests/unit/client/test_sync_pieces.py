@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from reviewer_app import contract, domain
-from reviewer_app.client.drain import MAX_BATCH_BYTES, _batches, _body
+from reviewer_app.client.drain import MAX_BATCH_BYTES, OutboxDrainer, _batches, _body
 from reviewer_app.client.sync import backoff_s
 from reviewer_app.store.outbox import ItemKind, PendingItem
 
@@ -59,3 +60,11 @@ def test_backoff_is_full_jitter_under_a_cap() -> None:
 def test_backoff_never_sooner_than_retry_after() -> None:
     rng = random.Random(1)
     assert all(backoff_s(0, 1.0, 60.0, rng, retry_after_s=30) >= 30 for _ in range(100))
+
+
+def test_a_correction_goes_alone_after_what_was_written_before_it() -> None:
+    none: Any = None
+    fix = PendingItem(3, str(uuid.uuid4()), ItemKind.CORRECTION, "c1", "{}")
+    items = [_item(1), _note(2), fix, _item(4)]
+    groups = OutboxDrainer(none, none, none)._groups(items)
+    assert [[i.seq for i in g] for g in groups] == [[1, 2], [3], [4]]

@@ -1,0 +1,100 @@
+"""Ctrl+Z on the workstation against the real service: the last decision, still unsent,
+comes back out of the outbox and its case opens again undecided and blurred (a fresh view);
+a second Ctrl+Z says there is nothing left to undo, and the service never heard of it. Once
+decided again and synced, Ctrl+Shift+Z corrects it through the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
+
+from reviewer_app.domain import Action, CaseStatus
+from reviewer_app.service.db import Database
+from reviewer_app.service.models import DecisionRow
+from reviewer_app.store.outbox import ItemKind, ItemState
+from reviewer_app.store.schema import OutboxItem
+from tests.gui.test_workstation import WAIT_MS, case_on_screen, press, service_case_status
+from ui.imaging import RevealStep
+from ui.undo import CorrectionDialog
+
+
+def _decision_states(ws: Any, case_id: str) -> list[str]:
+    with ws.session.store.read() as db:
+        return list(db.scalars(select(OutboxItem.state).where(
+            OutboxItem.kind == ItemKind.DECISION.value, OutboxItem.case_id == case_id)))
+
+
+def _synced(ws: Any, case_id: str) -> bool:
+    ws.sync.wake()
+    return _decision_states(ws, case_id)[-1:] == [ItemState.SYNCED.value]
+
+
+def _correction_synced(ws: Any) -> bool:
+    ws.sync.wake()
+    with ws.session.store.read() as db:
+        return list(db.scalars(select(OutboxItem.state).where(
+            OutboxItem.kind == ItemKind.CORRECTION.value))) == [ItemState.SYNCED.value]
+
+
+def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
+        qtbot: Any, workstation: Any, live_service: Any) -> None:
+    ws = workstation
+    qtbot.waitUntil(lambda: case_on_screen(ws), timeout=WAIT_MS)
+    ws.sync.stop()  # the engine would send it at once: here the undo comes first
+    case_id = ws.flow.current.case.id
+    if ws.window.viewer.interstitial:
+        press(ws, Qt.Key.Key_Return)
+    press(ws, Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: _decision_states(ws, case_id) == [ItemState.PENDING.value],
+                    timeout=WAIT_MS)  # in the outbox: the decide job has run
+    assert ws.flow.current is None or ws.flow.current.case.id != case_id
+    status = ws.window.statusBar()
+
+    QTest.keyClick(ws.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Undone" in status.currentMessage(), timeout=WAIT_MS)
+    assert case_id not in ws.flow.decided
+    assert case_id in {c.id for c in ws.flow.cases}
+    qtbot.waitUntil(lambda: ws.flow.open_id == case_id and case_on_screen(ws), timeout=WAIT_MS)
+    assert ws.window.viewer.interstitial or ws.window.media.painted_step == RevealStep.BLURRED
+    assert _decision_states(ws, case_id) == [ItemState.UNDONE.value]
+
+    QTest.keyClick(ws.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Nothing to undo" in status.currentMessage(), timeout=WAIT_MS)
+    ws.session.sync()
+    assert service_case_status(live_service, case_id) != CaseStatus.DECIDED
+
+    # Decided again and synced: Ctrl+Shift+Z corrects it, through the outbox.
+    press(ws, Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: _decision_states(ws, case_id)[-1:] == [ItemState.PENDING.value],
+                    timeout=WAIT_MS)
+    ws.sync.start()
+    qtbot.waitUntil(lambda: _synced(ws, case_id), timeout=WAIT_MS)
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, CorrectionDialog):
+            QTimer.singleShot(20, fill)
+            return
+        assert dialog.chosen().case_id == case_id
+        dialog.action.setCurrentIndex(dialog.action.findData(Action.LABEL))
+        dialog.why.setText("a warning screen fits better")
+        dialog.accept()
+
+    QTimer.singleShot(0, fill)
+    QTest.keyClick(ws.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: "Correction of case" in status.currentMessage(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _correction_synced(ws), timeout=WAIT_MS)
+    db = Database(live_service.db_url, pool_size=1)
+    try:
+        with db.read() as s:
+            rows = list(s.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id)
+                                  .order_by(DecisionRow.id)))
+    finally:
+        db.dispose()
+    assert [(r.action, r.superseded_by is None) for r in rows] == [("keep", False),
+                                                                   ("label", True)]

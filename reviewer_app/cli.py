@@ -3,7 +3,14 @@
 Same session, same outbox and keyring as the desktop app. Exit codes: 0 ok, 1 refused or
 failed (also: the OS keyring is missing, locked or does not answer within a few seconds),
 2 usage, 3 sign-in needed, 4 service unreachable (work kept locally), 5 on a break or at a
-limit."""
+limit.
+
+`export-sor --since DATE [--until DATE] [--out FILE]` (admins) writes the EU DSA statements of
+reasons of the restricting decisions decided in [since, until) as JSON lines: each line one
+batch, {"statements": [...]} of at most 100, the body the Transparency Database's
+multiple-statements API takes. DATE is YYYY-MM-DD (midnight UTC) or an ISO time with its
+offset. A decision whose statement cannot be made is reported on stderr, field by field, and
+the exit code is then 1 (the others are still written)."""
 
 from __future__ import annotations
 
@@ -14,12 +21,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from reviewer_app import __version__, domain
+from reviewer_app import __version__, domain, sor
 from reviewer_app.client.errors import (
     AuthFailed,
     CapReached,
@@ -133,6 +141,59 @@ def cmd_sync(session: ReviewSession, args: argparse.Namespace) -> Any:
     return {**asdict(report), "conflicts": [asdict(c) for c in session.conflicts()]}
 
 
+class StatementsRefused(ClientError):
+    """Some restricting decisions have no statement of reasons (exit code 1)."""
+
+
+def _when(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(0), UTC)
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"a time needs its UTC offset: {text!r}")
+    return at
+
+
+def cmd_export_sor(session: ReviewSession, args: argparse.Namespace) -> Any:
+    _resume(session)
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    written = batches = 0
+    refused: set[int] = set()
+    pending: list[dict[str, Any]] = []
+
+    def write(batch: list[dict[str, Any]]) -> None:
+        nonlocal batches, written
+        out.write(json.dumps({"statements": batch}, ensure_ascii=False) + "\n")
+        batches += 1
+        written += len(batch)
+
+    try:
+        for page in session.statements_of_reasons(args.since, args.until):
+            pending.extend(item.statement.wire() for item in page.statements)
+            while len(pending) >= sor.BATCH_LIMIT:
+                write(pending[:sor.BATCH_LIMIT])
+                del pending[:sor.BATCH_LIMIT]
+            for refusal in page.refusals:
+                refused.add(refusal.decision_id)
+                for error in refusal.errors:
+                    print(f"reviewer-cli: refused (case {refusal.case_id}) {error.field}: "
+                          f"{error.message}", file=sys.stderr)
+        if pending:
+            write(pending)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    summary = {"statements": written, "batches": batches, "refused": len(refused),
+               "out": str(args.out) if args.out else "-"}
+    if refused:
+        raise StatementsRefused(f"{summary['refused']} restricting decision(s) have no "
+                                f"statement of reasons (see above); {written} written")
+    return summary
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="reviewer-cli", description=__doc__,
@@ -167,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sync", action="store_true")
     p.set_defaults(func=cmd_note)
     sub.add_parser("sync", parents=[common], help="send the outbox now").set_defaults(func=cmd_sync)
+    p = sub.add_parser("export-sor", parents=[common],
+                       help="admins: write a period's DSA statements of reasons (JSON lines, "
+                            "one batch of at most 100 a line)")
+    p.add_argument("--since", type=_when, required=True, help="YYYY-MM-DD (UTC) or ISO time")
+    p.add_argument("--until", type=_when, default=None, help="exclusive; default: now")
+    p.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_export_sor)
     return parser
 
 
@@ -219,7 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     session: ReviewSession | None = None
     try:
         session = ReviewSession(config)  # refuses an insecure keyring up front
-        _show(args.func(session, args), args.json)
+        result = args.func(session, args)
+        if args.func is cmd_export_sor and not args.out:
+            print(json.dumps(result), file=sys.stderr)  # stdout holds the statements
+        else:
+            _show(result, args.json)
         return 0
     except ClientError as exc:
         if args.json:

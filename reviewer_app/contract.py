@@ -36,6 +36,7 @@ from reviewer_app.domain import (
     SourceContext,
     SyncStatus,
 )
+from reviewer_app.sor import Statement
 
 API_PREFIX = "/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -1029,3 +1030,74 @@ class CorrectionAccepted(Envelope):
     case_id: Identifier
     supersedes: str
     status: SyncStatus
+
+# ------------------------------------------------------------ statements of reasons and trends
+# EU DSA statements of reasons (reviewer_app.sor), escalation rollups and explained spikes.
+
+
+class SorFieldError(Envelope):
+    field: str
+    message: str
+
+
+class SorItem(Envelope):
+    """One restricting decision's statement of reasons, checked against the database's
+    rules (`statement` is exactly what its API takes)."""
+
+    decision_id: int
+    case_id: str
+    statement: Statement
+
+
+class SorRefusal(Envelope):
+    """A restricting decision whose statement cannot be made: each missing or refused field."""
+
+    decision_id: int
+    case_id: str
+    errors: list[SorFieldError] = Field(min_length=1)
+
+
+class SorPage(Envelope):
+    """`GET /v1/statements-of-reasons` (admin): the restricting decisions decided in
+    [since, until), oldest first, after decision `after_id`; `next_after_id` is the last
+    decision this page read, `more` whether any are left."""
+
+    statements: list[SorItem]
+    refusals: list[SorRefusal]
+    next_after_id: int
+    more: bool
+
+
+TrendDimension = Literal["source", "queue", "policy_area", "harm_category", "jurisdiction",
+                         "reporter_organisation"]
+
+
+class SpikeAlert(Envelope):
+    """One hour flagged against its seasonal baseline (reviewer_app.spikes), with everything
+    needed to check it by hand."""
+
+    key: str
+    hour: AwareDatetime
+    count: int
+    baseline: list[int]
+    """The same hour of the week, one week back first."""
+    median: float
+    mad: float
+    scale: float
+    threshold: float
+    score: float
+    method: str
+
+
+class TrendSeries(Envelope):
+    """`GET /v1/trends` (leads and admins): cases received per hour or day for one dimension,
+    from the rollups kept at ingest (counts only: no content, no people), and the hours of
+    [since, until) that spike against the same hour of the recent weeks."""
+
+    dimension: TrendDimension
+    bucket: Literal["hour", "day"]
+    since: AwareDatetime
+    until: AwareDatetime
+    points: list[MetricPoint]
+    spikes: list[SpikeAlert]
+    method: str

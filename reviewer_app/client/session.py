@@ -5,7 +5,7 @@ short store session, writes are serialised, and the outbox row is committed befo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import matches, policy, readings, replies, undo
+from reviewer_app.client import matches, policy, readings, replies, sor, undo
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -361,6 +361,11 @@ class ReviewSession:
         with self.store.write() as db:
             cases.mark_decided(db, appeal.case_id)
         return decided
+
+    def statements_of_reasons(self, since: datetime,
+                              until: datetime | None = None) -> Iterator[contract.SorPage]:
+        """Admins: the statements of reasons of [since, until), page by page."""
+        return sor.read_pages(self._api, since, until)
 
     # ------------------------------------------------------------------ sync
 

@@ -34,7 +34,9 @@ from reviewer_app.service import (
     policy_versions,
     quality,
     replies,
+    sor_api,
     sync,
+    trends,
 )
 from reviewer_app.service.context import Clock, ServiceContext, make_hasher, utc_now
 from reviewer_app.service.db import Database, upgrade_head
@@ -88,6 +90,6 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
                    overrides, audit_api, metrics, matching, groups, intake, replies,
-                   quality, corrections, policy_versions, appeals):
+                   quality, corrections, policy_versions, appeals, sor_api, trends):
         api.include_router(module.router)
     return api

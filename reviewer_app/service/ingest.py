@@ -27,7 +27,7 @@ from reviewer_app.domain import (
     Source,
     SourceContext,
 )
-from reviewer_app.service import matching, routing, sla, sources
+from reviewer_app.service import matching, routing, sla, sources, trends
 from reviewer_app.service.models import CaseRow, HistoryRow, MediaRow
 from reviewer_app.service.probe import probe
 from reviewer_app.service.sniff import checked_type
@@ -147,6 +147,11 @@ def add_case_rows(session: Session, case: NewCase, store: MediaStore,
         context_json=sources.context_json(case.context), status="queued",
     ))
     session.flush()
+    trends.record_case(session, case.received_at, {
+        "source": case.source.value, "queue": queue, "policy_area": case.policy_area.value,
+        "harm_category": case.harm_category.value,
+        "jurisdiction": case.jurisdiction or flat.jurisdiction,
+        "reporter_organisation": case.reporter_organisation or flat.organisation})
     ingested: list[matching.IngestedMedia] = []
     for position, item in enumerate(items):
         media_id = "M" + secrets.token_hex(10)

@@ -465,3 +465,4 @@ from reviewer_app.service import models_policy as _models_policy  # noqa: E402,F
 from reviewer_app.service import models_quality as _models_quality  # noqa: E402,F401
 from reviewer_app.service import models_queues as _models_queues  # noqa: E402,F401
 from reviewer_app.service import models_replies as _models_replies  # noqa: E402,F401
+from reviewer_app.service import models_trends as _models_trends  # noqa: E402,F401

@@ -141,6 +141,12 @@ def _routes(w: World) -> list[Route]:
               Variant("/metrics/escalations?by=reporter&bucket=year")),
         Route("GET", "/v1/audit", frozenset({"admin"}), Variant("/audit?action=login"),
               Variant("/audit?limit=0&after_id=-1")),
+        Route("GET", "/v1/trends", frozenset({"lead", "other-lead", "admin"}),
+              Variant("/trends?dimension=queue&bucket=day"),
+              Variant("/trends?dimension=colour&bucket=year")),
+        Route("GET", "/v1/statements-of-reasons", frozenset({"admin"}),
+              Variant("/statements-of-reasons?since=2020-01-01T00:00:00Z"),
+              Variant("/statements-of-reasons?since=yesterday&limit=0")),
         # team queues, routing and SLA
         Route("GET", "/v1/routing", frozenset({"lead", "other-lead", "admin"}),
               Variant("/routing"), Variant("/routing", [1])),

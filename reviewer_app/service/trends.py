@@ -1,0 +1,97 @@
+"""Escalation trends from rollups: `record_case` counts a case into its hour's rollups at
+ingest, in the case's own transaction; `GET /v1/trends` reads a dimension's hourly (or
+daily) counts and explains every spike (reviewer_app.spikes). Reads never scan the case
+table, so they stay as fast with a million cases as with a thousand."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from reviewer_app.contract import MetricPoint, SpikeAlert, TrendDimension, TrendSeries
+from reviewer_app.domain import AwareDatetime, ProblemCode
+from reviewer_app.service.auth import LeadOrAdmin
+from reviewer_app.service.context import ServiceContext, get_ctx
+from reviewer_app.service.models_trends import EscalationRollupRow
+from reviewer_app.service.openapi import problems
+from reviewer_app.service.problems import ProblemError
+from reviewer_app.spikes import WEEK, SpikeRule, spikes
+
+router = APIRouter()
+DIMENSIONS: tuple[str, ...] = ("source", "queue", "policy_area", "harm_category",
+                               "jurisdiction", "reporter_organisation")
+_MAX_SPAN = timedelta(days=92)
+RULE = SpikeRule()
+
+
+def hour_of(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def record_case(session: Session, received_at: datetime, keys: dict[str, str | None]) -> None:
+    """+1 in the hour of `received_at` for each dimension's key (an empty key is skipped)."""
+    hour = hour_of(received_at)
+    rows = [{"dimension": d, "key": k[:200], "hour": hour, "count": 1}
+            for d, k in keys.items() if k]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = make(EscalationRollupRow).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["dimension", "key", "hour"],
+        set_={"count": EscalationRollupRow.count + 1},
+    )
+    session.execute(stmt)
+
+
+@router.get("/trends", response_model=TrendSeries, responses=problems(403))
+def read_trends(
+    user: LeadOrAdmin,
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    dimension: Annotated[TrendDimension, Query()] = "source",
+    bucket: Annotated[Literal["hour", "day"], Query()] = "hour",
+    since: Annotated[AwareDatetime | None, Query()] = None,
+    until: Annotated[AwareDatetime | None, Query()] = None,
+) -> TrendSeries:
+    """Default span: the last 7 days, at most 92. Spikes are judged hour by hour over
+    [since, until) against the same hour of the week over the previous weeks."""
+    end = hour_of(until or ctx.now()) + timedelta(hours=1 if until is None else 0)
+    start = hour_of(since) if since else end - timedelta(days=7)
+    if start >= end or end - start > _MAX_SPAN:
+        raise ProblemError(400, ProblemCode.BAD_REQUEST,
+                           "since must be before until, at most 92 days apart")
+    with ctx.db.read() as s:
+        rows = s.execute(
+            select(EscalationRollupRow.key, EscalationRollupRow.hour, EscalationRollupRow.count)
+            .where(EscalationRollupRow.dimension == dimension,
+                   EscalationRollupRow.hour >= start - WEEK * RULE.weeks,
+                   EscalationRollupRow.hour < end)
+        ).all()
+    series: dict[str, dict[datetime, int]] = defaultdict(dict)
+    for key, hour, count in rows:
+        series[key][hour] = count
+    hours = [start + timedelta(hours=i) for i in range(int((end - start) / timedelta(hours=1)))]
+    alerts = [
+        SpikeAlert(key=key, hour=a.hour, count=a.count, baseline=list(a.baseline),
+                   median=a.median, mad=a.mad, scale=a.scale, threshold=a.threshold,
+                   score=a.score, method=a.method)
+        for key in sorted(series) for a in spikes(series[key], hours, RULE)
+    ]
+    counts: Counter[tuple[datetime, str]] = Counter()
+    for key, by_hour in series.items():
+        for hour, count in by_hour.items():
+            if start <= hour < end:
+                at = hour.replace(hour=0) if bucket == "day" else hour
+                counts[(at, key)] += count
+    points = [MetricPoint(bucket_start=at, key=key, count=n)
+              for (at, key), n in sorted(counts.items())]
+    return TrendSeries(dimension=dimension, bucket=bucket, since=start, until=end,
+                       points=points, spikes=alerts, method=RULE.method)

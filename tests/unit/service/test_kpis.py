@@ -55,9 +55,11 @@ def test_percentile_is_nearest_rank() -> None:
 
 def test_team_figures(kpis) -> None:  # type: ignore[no-untyped-def]
     o = kpis.overall
-    assert o.key == "all" and o.decisions == 6
+    assert o.key == "all"
+    assert o.decisions == 6
     # hours with decisions: 09 (3: 09:10, 09:20, 09:50), 10, 11, 13 -> 4; 6 / 4 = 1.5
-    assert o.active_hours == 4 and o.decisions_per_hour == 1.5
+    assert o.active_hours == 4
+    assert o.decisions_per_hour == 1.5
     # handle sorted 10,20,30,40,50,60 s: p50 = 30 s, p90 = 60 s
     assert (o.handle_p50_ms, o.handle_p90_ms) == (30_000, 60_000)
     # late: 11:30 and 13:00 -> 4 met, 2 breached, 4/6 = 66.67 %
@@ -78,31 +80,42 @@ def test_per_queue(kpis) -> None:  # type: ignore[no-untyped-def]
     assert [a.key, b.key, idle.key] == ["a", "b", "idle"]
     # a: 09:10, 09:50, 10:05, 11:30 -> hours 09, 10, 11: 4 / 3; handle 10,20,30,50:
     # p50 rank 2 -> 20 s, p90 rank ceil(3.6)=4 -> 50 s; 3 met of 4 = 75 %
-    assert a.decisions == 4 and a.decisions_per_hour == pytest.approx(4 / 3)
+    assert a.decisions == 4
+    assert a.decisions_per_hour == pytest.approx(4 / 3)
     assert (a.handle_p50_ms, a.handle_p90_ms, a.sla_compliance_percent) == (20_000, 50_000,
                                                                             75.0)
     # a's QA: 1 of 2 agree; first remove,remove; second remove,keep -> p_e = 2*1/4 = 0.5,
     # kappa = (0.5 - 0.5) / 0.5 = 0
-    assert a.qa.percent == 50.0 and a.qa.kappa == pytest.approx(0.0)
+    assert a.qa.percent == 50.0
+    assert a.qa.kappa == pytest.approx(0.0)
     assert (a.appeals_decided, a.appeal_overturn_percent, a.exposure_avoided) == (2, 50.0, 3)
     # b: 09:20, 13:00 -> 2 / 2 hours = 1.0; 40, 60 s: p50 rank 1 -> 40 s, p90 rank 2 -> 60 s
     # 1 met of 2 = 50 %; QA both keep/keep: p_e = 1, kappa undefined; 0 of 1 appeal
-    assert b.decisions_per_hour == 1.0 and (b.handle_p50_ms, b.handle_p90_ms) == (40_000,
+    assert b.decisions_per_hour == 1.0
+    assert (b.handle_p50_ms, b.handle_p90_ms) == (40_000,
                                                                                   60_000)
     assert b.sla_compliance_percent == 50.0
-    assert b.qa.percent == 100.0 and b.qa.kappa is None and b.qa.kappa_undefined
+    assert b.qa.percent == 100.0
+    assert b.qa.kappa is None
+    assert b.qa.kappa_undefined
     assert b.appeal_overturn_percent == 0.0
-    assert idle.decisions == 0 and idle.decisions_per_hour is None
-    assert idle.sla_compliance_percent is None and idle.appeal_overturn_percent is None
+    assert idle.decisions == 0
+    assert idle.decisions_per_hour is None
+    assert idle.sla_compliance_percent is None
+    assert idle.appeal_overturn_percent is None
 
 
 def test_per_person(kpis) -> None:  # type: ignore[no-untyped-def]
     ana, ben, cy = kpis.by_person
     # ana: 09:10, 09:50, 11:30 -> 3 / 2 hours; 10,30,50 s: p50 rank 2 -> 30 s, p90 rank 3
-    assert ana.decisions == 3 and ana.decisions_per_hour == 1.5
+    assert ana.decisions == 3
+    assert ana.decisions_per_hour == 1.5
     assert (ana.handle_p50_ms, ana.handle_p90_ms) == (30_000, 50_000)
     assert (ana.sla_met, ana.sla_breached) == (2, 1)
     # ben: 09:20, 10:05, 13:00 -> 3 / 3 hours; 20,40,60 s -> p50 40 s, p90 60 s; 2 met
-    assert ben.decisions_per_hour == 1.0 and ben.handle_p50_ms == 40_000
+    assert ben.decisions_per_hour == 1.0
+    assert ben.handle_p50_ms == 40_000
     assert (ben.sla_met, ben.sla_breached, ben.exposure_avoided) == (2, 1, 2)
-    assert cy.key == "cy" and cy.decisions == 0 and cy.qa.n == 0
+    assert cy.key == "cy"
+    assert cy.decisions == 0
+    assert cy.qa.n == 0

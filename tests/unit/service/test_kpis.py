@@ -119,3 +119,17 @@ def test_per_person(kpis) -> None:  # type: ignore[no-untyped-def]
     assert cy.key == "cy"
     assert cy.decisions == 0
     assert cy.qa.n == 0
+
+
+def test_csv_has_the_team_then_queues_then_people(kpis) -> None:  # type: ignore[no-untyped-def]
+    from reviewer_app.client.kpis import COLUMNS, to_csv
+
+    lines = to_csv(kpis).splitlines()
+    assert lines[0] == ",".join(COLUMNS)
+    # team: 6 decisions, 4 hours, 1.5/h, 30 s, 60 s, 4 met, 2 late, 66.6667 %, QA 4/3 75 % k 0.5,
+    # appeals 3/1 33.3333 %, 5 items
+    assert lines[1] == "team,all,6,4,1.5,30000,60000,4,2,66.6667,4,3,75,0.5,3,1,33.3333,5"
+    assert [line.split(",")[:2] for line in lines[2:]] == [
+        ["queue", "a"], ["queue", "b"], ["queue", "idle"],
+        ["person", "ana"], ["person", "ben"], ["person", "cy"]]
+    assert lines[4].split(",")[4] == ""  # idle: no pace, an empty cell

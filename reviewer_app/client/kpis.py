@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 from reviewer_app import contract
@@ -54,3 +55,16 @@ def to_csv(kpis: contract.TeamKpis) -> str:
     for f in kpis.by_person:
         writer.writerow(row("person", f))
     return out.getvalue()
+
+
+class KpiClient:
+    """The console's KPIs tab's view of the service: the last `days` days up to the
+    service-anchored clock's now (never the machine's wall clock)."""
+
+    def __init__(self, api: ApiClient, now: Callable[[], datetime]) -> None:
+        self._api = api
+        self._now = now
+
+    def last_days(self, team: str, days: int) -> contract.TeamKpis:
+        now = self._now()
+        return read(self._api, team, now - timedelta(days=days), now)

@@ -58,13 +58,12 @@ def to_csv(kpis: contract.TeamKpis) -> str:
 
 
 class KpiClient:
-    """The console's KPIs tab's view of the service: the last `days` days up to the
-    service-anchored clock's now (never the machine's wall clock)."""
+    """The console's KPIs tab's view of the service: the last `days` days, from the
+    service-anchored clock (never the machine's wall clock) up to the service's own now."""
 
     def __init__(self, api: ApiClient, now: Callable[[], datetime]) -> None:
         self._api = api
         self._now = now
 
     def last_days(self, team: str, days: int) -> contract.TeamKpis:
-        now = self._now()
-        return read(self._api, team, now - timedelta(days=days), now)
+        return read(self._api, team, self._now() - timedelta(days=days))  # until: the service's now

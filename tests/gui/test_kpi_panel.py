@@ -25,6 +25,7 @@ def test_the_kpis_tab_shows_a_decision_and_exports_csv(
     reply = specialist.decide(case_id, lease["lease_id"], action="keep", handle_ms=12_000)
     assert reply.status_code == 201, reply.text
 
+    qtbot.waitUntil(lambda: not panel.loading, timeout=WAIT_MS)  # the first load, at start
     window.act_kpis.trigger()
     assert window.tabs.currentWidget() is panel
     qtbot.waitUntil(lambda: not panel.loading and panel.kpis is not None

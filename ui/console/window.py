@@ -1,4 +1,4 @@
-"""The lead console's window: the policy editor and the team dashboard in two tabs, every
+"""The lead console's window: the policy editor, the team dashboard, quality and KPIs in tabs, every
 command on a key (and in the Ctrl+K palette), progress while the service is asked, errors in
 sentences, and the window's state remembered between sessions (QSettings, as the workstation
 does). Only wellness leads and admins get here; it shows no case content or media."""

@@ -10,7 +10,10 @@ reasons of the restricting decisions decided in [since, until) as JSON lines: ea
 batch, {"statements": [...]} of at most 100, the body the Transparency Database's
 multiple-statements API takes. DATE is YYYY-MM-DD (midnight UTC) or an ISO time with its
 offset. A decision whose statement cannot be made is reported on stderr, field by field, and
-the exit code is then 1 (the others are still written)."""
+the exit code is then 1 (the others are still written).
+
+`kpis --team T --since DATE [--until DATE] [--out FILE]` (the team's lead or an admin) writes
+the team's KPIs over [since, until) as CSV: the team, then one row per queue and per person."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reviewer_app import __version__, domain, sor
+from reviewer_app.client import kpis as kpi_csv
 from reviewer_app.client.errors import (
     AuthFailed,
     CapReached,
@@ -194,6 +198,16 @@ def cmd_export_sor(session: ReviewSession, args: argparse.Namespace) -> Any:
     return summary
 
 
+def cmd_kpis(session: ReviewSession, args: argparse.Namespace) -> Any:
+    _resume(session)
+    text = kpi_csv.to_csv(session.team_kpis(args.team, args.since, args.until))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return {"rows": text.count("\n") - 1, "out": str(args.out) if args.out else "-"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="reviewer-cli", description=__doc__,
@@ -235,6 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=_when, default=None, help="exclusive; default: now")
     p.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
     p.set_defaults(func=cmd_export_sor)
+    p = sub.add_parser("kpis", parents=[common],
+                       help="leads and admins: a team's KPIs over a period as CSV")
+    p.add_argument("--team", required=True)
+    p.add_argument("--since", type=_when, required=True, help="YYYY-MM-DD (UTC) or ISO time")
+    p.add_argument("--until", type=_when, default=None, help="exclusive; default: now")
+    p.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+    p.set_defaults(func=cmd_kpis)
     return parser
 
 
@@ -288,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         session = ReviewSession(config)  # refuses an insecure keyring up front
         result = args.func(session, args)
-        if args.func is cmd_export_sor and not args.out:
+        if args.func in (cmd_export_sor, cmd_kpis) and not args.out:
             print(json.dumps(result), file=sys.stderr)  # stdout holds the statements
         else:
             _show(result, args.json)

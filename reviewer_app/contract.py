@@ -1101,3 +1101,41 @@ class TrendSeries(Envelope):
     points: list[MetricPoint]
     spikes: list[SpikeAlert]
     method: str
+
+
+# ------------------------------------------------------------ KPIs
+
+
+class KpiFigures(Envelope):
+    """One row of `GET /v1/teams/{team}/kpis` for [since, until): a queue, a person or the
+    team (`key` "all"). Counts decisions in force only (corrections.in_force()), never
+    escalations; see reviewer_app.service.kpis for every definition."""
+
+    key: str
+    decisions: int = Field(ge=0)
+    active_hours: int = Field(ge=0)
+    """Distinct UTC hours with at least one of these decisions."""
+    decisions_per_hour: float | None = None
+    """decisions / active_hours; null without decisions."""
+    handle_p50_ms: int | None = None
+    handle_p90_ms: int | None = None
+    """Nearest-rank percentiles of the service-bounded handle_ms."""
+    sla_met: int = Field(ge=0)
+    sla_breached: int = Field(ge=0)
+    sla_compliance_percent: float | None = None
+    qa: AgreementFigures
+    appeals_decided: int = Field(ge=0)
+    appeals_overturned: int = Field(ge=0)
+    appeal_overturn_percent: float | None = None
+    exposure_avoided: int = Field(ge=0)
+    """Visual items matching spared these decisions' reviewers (groups.avoided_query)."""
+
+
+class TeamKpis(Envelope):
+    team: str
+    since: AwareDatetime
+    until: AwareDatetime
+    overall: KpiFigures
+    by_queue: list[KpiFigures]
+    by_person: list[KpiFigures]
+    """Keyed by username: only the team's own people."""

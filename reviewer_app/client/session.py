@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 from pydantic import ValidationError
 
 from reviewer_app import contract, domain
-from reviewer_app.client import matches, policy, readings, replies, sor, undo
+from reviewer_app.client import kpis, matches, policy, readings, replies, sor, undo
 from reviewer_app.client.clock import Clock, ServiceClock, SystemClock
 from reviewer_app.client.credentials import RefreshTokenVault
 from reviewer_app.client.drain import OutboxDrainer, ProgressCallback, SyncReport
@@ -366,6 +366,11 @@ class ReviewSession:
                               until: datetime | None = None) -> Iterator[contract.SorPage]:
         """Admins: the statements of reasons of [since, until), page by page."""
         return sor.read_pages(self._api, since, until)
+
+    def team_kpis(self, team: str, since: datetime,
+                  until: datetime | None = None) -> contract.TeamKpis:
+        """Leads (their team) and admins: the team's KPIs over [since, until)."""
+        return kpis.read(self._api, team, since, until)
 
     # ------------------------------------------------------------------ sync
 

@@ -26,6 +26,7 @@ from reviewer_app.service import (
     groups,
     housekeeping,
     intake,
+    kpis,
     leases,
     matching,
     media,
@@ -90,6 +91,6 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
                    overrides, audit_api, metrics, matching, groups, intake, replies,
-                   quality, corrections, policy_versions, appeals, sor_api, trends):
+                   quality, corrections, policy_versions, appeals, sor_api, trends, kpis):
         api.include_router(module.router)
     return api

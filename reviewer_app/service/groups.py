@@ -236,7 +236,7 @@ def avoided_query(since: datetime | None = None) -> Select[Any]:
     items = (select(func.count()).select_from(MediaRow)
              .where(MediaRow.case_id == d.case_id, MediaRow.kind.in_(_VISUAL))
              .scalar_subquery())
-    q = (select(d.user_id, d.decided_at, items.label("items"))
+    q = (select(d.user_id, d.decided_at, items.label("items"), d.case_id)
          .where(d.action != Action.ESCALATE.value, d.superseded_by.is_(None),
                 or_(matched_earlier, in_bank), ~revealed))
     if since is not None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
+from reviewer_app.client.kpis import KpiClient
 from reviewer_app.client.lead import LeadClient
 from reviewer_app.client.quality import QualityClient
 from reviewer_app.client.session import ReviewSession
@@ -70,6 +71,7 @@ def build_console(session: ReviewSession, settings: QSettings, *, title: str = "
     workers = Workers()
     client = LeadClient(session.api)
     window = ConsoleWindow(client, workers, me, settings, title=title,
-                           quality=QualityClient(session.api))
+                           quality=QualityClient(session.api),
+                           kpis=KpiClient(session.api, session.clock.now))
     log.info("lead console for %s (%s)", me.username, me.role.value)
     return LeadConsole(session=session, workers=workers, client=client, window=window)

@@ -1,4 +1,4 @@
-"""The lead console's window: the policy editor and the team dashboard in two tabs, every
+"""The lead console's window: the policy editor, the team dashboard, quality and KPIs in tabs, every
 command on a key (and in the Ctrl+K palette), progress while the service is asked, errors in
 sentences, and the window's state remembered between sessions (QSettings, as the workstation
 does). Only wellness leads and admins get here; it shows no case content or media."""
@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer_app.client.kpis import KpiClient
 from reviewer_app.client.lead import LeadClient
 from reviewer_app.client.quality import QualityClient
 from reviewer_app.contract import Me, OverrideKind
 from reviewer_app.domain import Role
 from ui.console.dashboard import TeamDashboardView
+from ui.console.kpi_panel import KpiPanel
 from ui.console.policy_editor import PolicyEditor
 from ui.console.quality_panel import QualityPanel
 from ui.theme import apply_theme
@@ -47,7 +49,8 @@ class ConsoleWindow(QMainWindow):
     sig_team = Signal(str)
 
     def __init__(self, client: LeadClient, workers: Workers, me: Me, settings: QSettings, *,
-                 title: str = "", quality: QualityClient | None = None) -> None:
+                 title: str = "", quality: QualityClient | None = None,
+                 kpis: KpiClient | None = None) -> None:
         super().__init__()
         self.setObjectName("leadConsole")
         self.me = me
@@ -63,6 +66,9 @@ class ConsoleWindow(QMainWindow):
         self.quality = QualityPanel(quality, workers, self) if quality is not None else None
         if self.quality is not None:
             self.tabs.addTab(self.quality, "&Quality")
+        self.kpis = KpiPanel(kpis, workers, self) if kpis is not None else None
+        if self.kpis is not None:
+            self.tabs.addTab(self.kpis, "&KPIs")
         self.team_picker = QComboBox(self)
         self.team_picker.setObjectName("teamPicker")
         self.team_picker.setAccessibleName("Team")
@@ -125,6 +131,9 @@ class ConsoleWindow(QMainWindow):
                                  self.show_quality, "showQuality")
             self.act_resolve = a("Resolve the disagreement selected", "Ctrl+Shift+D",
                                  qa.resolve_selected, "resolveDisagreement")
+        if self.kpis is not None:
+            self.act_kpis = a("Show the KPIs (per queue, per person)", "Ctrl+4",
+                              self.show_kpis, "showKpis")
         self.act_team = a("Pick a team", "Ctrl+T", self.team_picker.setFocus, "pickTeam")
         self.act_save = a("Save the policy to the team", "Ctrl+S", ed.save, "savePolicy")
         self.act_reload = a("Reload the policy in force", "Ctrl+R", self.reload_policy,
@@ -166,10 +175,12 @@ class ConsoleWindow(QMainWindow):
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
 
     def _wire(self) -> None:
-        pages: list[PolicyEditor | TeamDashboardView | QualityPanel] = [self.editor,
-                                                                         self.dashboard]
+        pages: list[PolicyEditor | TeamDashboardView | QualityPanel | KpiPanel] = [
+            self.editor, self.dashboard]
         if self.quality is not None:
             pages.append(self.quality)
+        if self.kpis is not None:
+            pages.append(self.kpis)
         for page in pages:
             page.sig_busy.connect(self._busy)
             page.sig_message.connect(lambda text: self.statusBar().showMessage(text, 15000))
@@ -201,12 +212,19 @@ class ConsoleWindow(QMainWindow):
         self.dashboard.start(team)
         if self.quality is not None:
             self.quality.start(team)
+        if self.kpis is not None:
+            self.kpis.start(team)
         self.sig_team.emit(team)
 
     def show_quality(self) -> None:
         if self.quality is not None:
             self.tabs.setCurrentWidget(self.quality)
             self.quality.refresh()
+
+    def show_kpis(self) -> None:
+        if self.kpis is not None:
+            self.tabs.setCurrentWidget(self.kpis)
+            self.kpis.refresh()
 
     def reload_policy(self) -> None:
         if self.team is not None:

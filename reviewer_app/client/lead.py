@@ -173,3 +173,13 @@ class LeadClient:
                               what=f"Override {override_id}").close()
         except Refused as exc:
             raise _refusal(exc) from None
+
+    def trends(self, dimension: str = "queue") -> contract.TrendSeries:
+        """Cases received per hour for one dimension over the last week, with the hours that
+        spike against their seasonal baseline (counts only: no content, no people)."""
+        try:
+            return self._api.call(contract.TrendSeries, "GET",
+                                  f"/v1/trends?dimension={segment(dimension)}&bucket=hour",
+                                  what=f"The trends by {dimension}")
+        except Refused as exc:
+            raise _refusal(exc) from None

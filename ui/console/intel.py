@@ -141,7 +141,7 @@ class IntelligencePanel(QWidget):
         self.notice.setObjectName("spikeNotice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background: #fff3cd; color: #664d03; padding: 6px;")
-        self.notice.hide()
+        self.notice.hide()  # the console shows it above its tabs, hidden on this tab
         self.view = QChartView(self)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setMinimumHeight(260)
@@ -161,7 +161,6 @@ class IntelligencePanel(QWidget):
         row.addWidget(self.export)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addWidget(self.notice)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.spikes)
         layout.addWidget(self.detail)
@@ -224,7 +223,7 @@ class IntelligencePanel(QWidget):
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
+        image.save(buffer, b"PNG")
         buffer.close()
         return bytes(data.data())
 

@@ -223,7 +223,7 @@ class IntelligencePanel(QWidget):
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, b"PNG")
+        image.save(buffer, "PNG")  # type: ignore[call-overload]  # stubs want bytes
         buffer.close()
         return bytes(data.data())
 

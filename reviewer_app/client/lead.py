@@ -11,6 +11,8 @@ meanwhile as `PolicyConflict` carrying the policy now in force.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from urllib.parse import urlencode
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,5 +183,14 @@ class LeadClient:
             return self._api.call(contract.TrendSeries, "GET",
                                   f"/v1/trends?dimension={segment(dimension)}&bucket=hour",
                                   what=f"The trends by {dimension}")
+        except Refused as exc:
+            raise _refusal(exc) from None
+
+    def trend_cases(self, dimension: str, key: str, hour: datetime) -> contract.TrendCases:
+        """The ids (and count) of the cases behind one point of a trend: no content."""
+        query = urlencode({"dimension": dimension, "key": key, "hour": hour.isoformat()})
+        try:
+            return self._api.call(contract.TrendCases, "GET", f"/v1/trends/cases?{query}",
+                                  what=f"The cases of {key} at {hour:%H:00}")
         except Refused as exc:
             raise _refusal(exc) from None

@@ -11,10 +11,10 @@ meanwhile as `PolicyConflict` carrying the policy now in force.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from urllib.parse import urlencode
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import TypeAdapter, ValidationError
 

@@ -20,8 +20,11 @@ def test_a_burst_is_marked_notified_explained_and_reported(
         qtbot: Any, lead_console: LeadConsole, live_service: Any, tmp_path: Path) -> None:  # noqa: F811
     admin = _as(live_service, "admin")
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    posted = []
     for _ in range(6):
-        assert _post(admin, _body(received_at=hour.isoformat())).status_code == 201
+        reply = _post(admin, _body(received_at=hour.isoformat()))
+        assert reply.status_code == 201
+        posted.append(reply.json()["case_id"])
     window = lead_console.window
     intel = window.intel
     window.act_intel.trigger()
@@ -57,6 +60,9 @@ def test_a_burst_is_marked_notified_explained_and_reported(
     assert "threshold" in intel.detail.text()
     assert spike.method in intel.detail.text()
     assert "baseline (same hour, weeks back) 0, 0, 0, 0" in intel.detail.text()
+    listed = [intel.case_ids.item(i).text() for i in range(intel.case_ids.count())]
+    assert set(posted) <= set(listed)
+    assert len(listed) == spike.count
 
     report = tmp_path / "trend.html"
     assert intel.export_report(report)
@@ -64,5 +70,6 @@ def test_a_burst_is_marked_notified_explained_and_reported(
     assert f"regulator at {hour:%Y-%m-%d %H:00} UTC" in text
     assert html.escape(spike.method) in text
     assert "data:image/png;base64," in text
+    assert all(case_id in text for case_id in posted)
     assert "SIMULATED CONTENT" not in text
     assert "image/jpeg" not in text

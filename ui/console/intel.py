@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.client.lead import LeadClient
-from reviewer_app.contract import SpikeAlert, TrendSeries
+from reviewer_app.contract import SpikeAlert, TrendCases, TrendSeries
 from ui.console.messages import console_message
 from ui.workers import Workers
 
@@ -34,6 +34,9 @@ REFRESH_MS = 60_000
 DIMENSIONS = ("queue", "source", "policy_area", "harm_category", "jurisdiction",
               "reporter_organisation")
 SPIKES_SERIES = "Spikes"
+SPIKES_WITH_CASES = 20
+"""The ids behind each spike are fetched with the trend, for the most recent spikes."""
+CaseIds = dict[tuple[str, datetime], TrendCases]
 
 
 def _hour_index(series: TrendSeries, at: datetime) -> float:
@@ -87,7 +90,14 @@ def trend_chart(series: TrendSeries) -> QChart:
     return chart
 
 
-def report_html(series: TrendSeries, chart_png: bytes) -> str:
+def cases_text(cases: TrendCases | None) -> str:
+    if cases is None:
+        return "Case ids not fetched (older spike)."
+    more = f" (the first {len(cases.case_ids)})" if cases.count > len(cases.case_ids) else ""
+    return f"{cases.count} cases{more}: " + ", ".join(cases.case_ids)
+
+
+def report_html(series: TrendSeries, chart_png: bytes, cases: CaseIds | None = None) -> str:
     """The stakeholder report: the chart, each spike explained, the counts per key (never
     media, never people)."""
     import base64
@@ -96,7 +106,10 @@ def report_html(series: TrendSeries, chart_png: bytes) -> str:
         totals[point.key] = totals.get(point.key, 0) + point.count
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{n}</td></tr>"
                    for k, n in sorted(totals.items()))
-    spikes = "".join(f"<li>{html.escape(explain(s))}</li>" for s in series.spikes) \
+    got = cases or {}
+    spikes = "".join(f"<li>{html.escape(explain(s))}<br>"
+                     f"{html.escape(cases_text(got.get((s.key, s.hour))))}</li>"
+                     for s in series.spikes) \
         or "<li>No spike in this span.</li>"
     image = base64.b64encode(chart_png).decode("ascii")
     return (
@@ -130,6 +143,7 @@ class IntelligencePanel(QWidget):
         self.client = client
         self.workers = workers
         self.series: TrendSeries | None = None
+        self.cases: CaseIds = {}
         self.loading = False
         self._seen: set[tuple[str, datetime]] = set()
         self.dimension = QComboBox(self)
@@ -151,6 +165,9 @@ class IntelligencePanel(QWidget):
         self.detail = QLabel("Pick a spike to see why it was flagged.", self)
         self.detail.setObjectName("spikeDetail")
         self.detail.setWordWrap(True)
+        self.case_ids = QListWidget(self)
+        self.case_ids.setObjectName("spikeCases")
+        self.case_ids.setAccessibleName("Cases behind the spike (ids only)")
         self.spikes.currentRowChanged.connect(self._spike_chosen)
         row = QHBoxLayout()
         label = QLabel("&By:", self)
@@ -164,6 +181,7 @@ class IntelligencePanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.spikes)
         layout.addWidget(self.detail)
+        layout.addWidget(self.case_ids)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -184,12 +202,19 @@ class IntelligencePanel(QWidget):
         self.loading = True
         self.sig_busy.emit(True)
         dimension = self.current_dimension()
-        self.workers.run(lambda: self.client.trends(dimension), self._got, self._failed)
+        def op() -> tuple[TrendSeries, CaseIds]:
+            series = self.client.trends(dimension)
+            recent = sorted(series.spikes, key=lambda s: s.hour)[-SPIKES_WITH_CASES:]
+            return series, {(s.key, s.hour): self.client.trend_cases(dimension, s.key, s.hour)
+                            for s in recent}
 
-    def _got(self, series: TrendSeries) -> None:
+        self.workers.run(op, self._got, self._failed)
+
+    def _got(self, got: tuple[TrendSeries, CaseIds]) -> None:
         self.loading = False
         self.sig_busy.emit(False)
-        self.show_series(series)
+        self.cases = got[1]
+        self.show_series(got[0])
 
     def _failed(self, exc: BaseException) -> None:
         self.loading = False
@@ -200,6 +225,7 @@ class IntelligencePanel(QWidget):
         self.series = series
         self.view.setChart(trend_chart(series))
         self.spikes.clear()
+        self.case_ids.clear()
         for spike in series.spikes:
             self.spikes.addItem(f"{spike.hour:%d %b %H:00} UTC — {spike.key}: {spike.count} "
                                 f"cases (threshold {spike.threshold:g})")
@@ -216,7 +242,11 @@ class IntelligencePanel(QWidget):
     def _spike_chosen(self, row: int) -> None:
         if self.series is None or not 0 <= row < len(self.series.spikes):
             return
-        self.detail.setText(explain(self.series.spikes[row]))
+        spike = self.series.spikes[row]
+        cases = self.cases.get((spike.key, spike.hour))
+        self.detail.setText(explain(spike) + "\n" + cases_text(cases).split(":")[0] + ".")
+        self.case_ids.clear()
+        self.case_ids.addItems(cases.case_ids if cases is not None else [])
 
     def chart_png(self) -> bytes:
         image = self.view.grab().toImage()
@@ -231,5 +261,5 @@ class IntelligencePanel(QWidget):
         """Write the HTML report of the trend shown; False when nothing is loaded yet."""
         if self.series is None:
             return False
-        path.write_text(report_html(self.series, self.chart_png()), encoding="utf-8")
+        path.write_text(report_html(self.series, self.chart_png(), self.cases), encoding="utf-8")
         return True

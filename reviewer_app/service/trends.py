@@ -117,10 +117,13 @@ def read_trend_cases(
 ) -> TrendCases:
     """The cases behind one point of a trend: the ids of the cases received in `hour` whose
     `dimension` is `key` (at most 500, oldest first), and how many there are."""
-    start = hour_of(hour)
+    try:
+        start = hour_of(hour)
+        end = start + timedelta(hours=1)
+    except OverflowError:
+        raise ProblemError(400, ProblemCode.BAD_REQUEST, "hour is out of range") from None
     column = getattr(CaseRow, dimension)
-    where = (column == key, CaseRow.received_at >= start,
-             CaseRow.received_at < start + timedelta(hours=1))
+    where = (column == key, CaseRow.received_at >= start, CaseRow.received_at < end)
     with ctx.db.read() as s:
         count = s.execute(select(func.count()).select_from(CaseRow).where(*where)).scalar_one()
         ids = s.execute(select(CaseRow.id).where(*where)

@@ -8,6 +8,7 @@ GUI thread never waits on the service."""
 
 from __future__ import annotations
 
+import base64
 import html
 from datetime import datetime
 from pathlib import Path
@@ -100,7 +101,6 @@ def cases_text(cases: TrendCases | None) -> str:
 def report_html(series: TrendSeries, chart_png: bytes, cases: CaseIds | None = None) -> str:
     """The stakeholder report: the chart, each spike explained, the counts per key (never
     media, never people)."""
-    import base64
     totals: dict[str, int] = {}
     for point in series.points:
         totals[point.key] = totals.get(point.key, 0) + point.count

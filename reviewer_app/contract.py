@@ -1139,3 +1139,19 @@ class TeamKpis(Envelope):
     by_queue: list[KpiFigures]
     by_person: list[KpiFigures]
     """Keyed by username: only the team's own people."""
+
+
+# ------------------------------------------------------------ intelligence view
+# The lead console's intelligence tab: the cases behind one point of a trend (ids only).
+
+
+class TrendCases(Envelope):
+    """`GET /v1/trends/cases` (leads and admins): the ids of the cases received in one hour
+    for one key of a dimension (ids and a count: no content, no media, no people)."""
+
+    dimension: TrendDimension
+    key: str
+    hour: AwareDatetime
+    count: int = Field(ge=0)
+    case_ids: list[str]
+    """At most 500, oldest first; `count` is all of them."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -171,5 +173,24 @@ class LeadClient:
         try:
             self._api.request("DELETE", f"{self._team(team)}/overrides/{override_id}",
                               what=f"Override {override_id}").close()
+        except Refused as exc:
+            raise _refusal(exc) from None
+
+    def trends(self, dimension: str = "queue") -> contract.TrendSeries:
+        """Cases received per hour for one dimension over the last week, with the hours that
+        spike against their seasonal baseline (counts only: no content, no people)."""
+        try:
+            return self._api.call(contract.TrendSeries, "GET",
+                                  f"/v1/trends?dimension={segment(dimension)}&bucket=hour",
+                                  what=f"The trends by {dimension}")
+        except Refused as exc:
+            raise _refusal(exc) from None
+
+    def trend_cases(self, dimension: str, key: str, hour: datetime) -> contract.TrendCases:
+        """The ids (and count) of the cases behind one point of a trend: no content."""
+        query = urlencode({"dimension": dimension, "key": key, "hour": hour.isoformat()})
+        try:
+            return self._api.call(contract.TrendCases, "GET", f"/v1/trends/cases?{query}",
+                                  what=f"The cases of {key} at {hour:%H:00}")
         except Refused as exc:
             raise _refusal(exc) from None

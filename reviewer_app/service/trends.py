@@ -10,15 +10,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from reviewer_app.contract import MetricPoint, SpikeAlert, TrendDimension, TrendSeries
+from reviewer_app.contract import (
+    MetricPoint,
+    SpikeAlert,
+    TrendCases,
+    TrendDimension,
+    TrendSeries,
+)
 from reviewer_app.domain import AwareDatetime, ProblemCode
 from reviewer_app.service.auth import LeadOrAdmin
 from reviewer_app.service.context import ServiceContext, get_ctx
+from reviewer_app.service.models import CaseRow
 from reviewer_app.service.models_trends import EscalationRollupRow
 from reviewer_app.service.openapi import problems
 from reviewer_app.service.problems import ProblemError
@@ -95,3 +102,30 @@ def read_trends(
               for (at, key), n in sorted(counts.items())]
     return TrendSeries(dimension=dimension, bucket=bucket, since=start, until=end,
                        points=points, spikes=alerts, method=RULE.method)
+
+
+_CASE_IDS = 500
+
+
+@router.get("/trends/cases", response_model=TrendCases, responses=problems(403))
+def read_trend_cases(
+    user: LeadOrAdmin,
+    ctx: Annotated[ServiceContext, Depends(get_ctx)],
+    dimension: Annotated[TrendDimension, Query()],
+    key: Annotated[str, Query(min_length=1, max_length=200)],
+    hour: Annotated[AwareDatetime, Query()],
+) -> TrendCases:
+    """The cases behind one point of a trend: the ids of the cases received in `hour` whose
+    `dimension` is `key` (at most 500, oldest first), and how many there are."""
+    try:
+        start = hour_of(hour)
+        end = start + timedelta(hours=1)
+    except OverflowError:
+        raise ProblemError(400, ProblemCode.BAD_REQUEST, "hour is out of range") from None
+    column = getattr(CaseRow, dimension)
+    where = (column == key, CaseRow.received_at >= start, CaseRow.received_at < end)
+    with ctx.db.read() as s:
+        count = s.execute(select(func.count()).select_from(CaseRow).where(*where)).scalar_one()
+        ids = s.execute(select(CaseRow.id).where(*where)
+                        .order_by(CaseRow.received_at, CaseRow.id).limit(_CASE_IDS)).scalars().all()
+    return TrendCases(dimension=dimension, key=key, hour=start, count=count, case_ids=list(ids))

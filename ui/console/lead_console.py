@@ -52,6 +52,7 @@ class LeadConsole:
             return
         self.closed = True
         self.window.dashboard.stop()
+        self.window.intel.stop()
         self.workers.close()
         self.session.close()
 

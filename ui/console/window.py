@@ -29,6 +29,7 @@ from reviewer_app.client.quality import QualityClient
 from reviewer_app.contract import Me, OverrideKind
 from reviewer_app.domain import Role
 from ui.console.dashboard import TeamDashboardView
+from ui.console.intel import IntelligencePanel
 from ui.console.kpi_panel import KpiPanel
 from ui.console.policy_editor import PolicyEditor
 from ui.console.quality_panel import QualityPanel
@@ -69,6 +70,8 @@ class ConsoleWindow(QMainWindow):
         self.kpis = KpiPanel(kpis, workers, self) if kpis is not None else None
         if self.kpis is not None:
             self.tabs.addTab(self.kpis, "&KPIs")
+        self.intel = IntelligencePanel(client, workers, self)
+        self.tabs.addTab(self.intel, "&Intelligence")
         self.team_picker = QComboBox(self)
         self.team_picker.setObjectName("teamPicker")
         self.team_picker.setAccessibleName("Team")
@@ -92,6 +95,7 @@ class ConsoleWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(header)
+        column.addWidget(self.intel.notice)
         column.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.busy = QProgressBar(self)
@@ -170,13 +174,17 @@ class ConsoleWindow(QMainWindow):
                          self.ask_export_png, "exportPng")
         self.act_next_chart = a("Next chart", "Ctrl+Shift+Right", lambda: db.charts.setCurrentIndex(
             (db.charts.currentIndex() + 1) % db.charts.count()), "nextChart")
+        self.act_intel = a("Show the intelligence view (trends and spikes)", "Ctrl+5",
+                           lambda: self.tabs.setCurrentWidget(self.intel), "showIntelligence")
+        self.act_report = a("Export the trend report (HTML)…", "Ctrl+Shift+I",
+                            self.ask_export_report, "exportReport")
         self.act_palette = a("Command palette", "Ctrl+K", self.open_palette, "palette")
         self.act_theme = a("Switch dark/light theme", "Ctrl+Shift+T", self.toggle_theme, "theme")
         self.act_quit = a("Quit", QKeySequence.StandardKey.Quit, self.close, "quit")
 
     def _wire(self) -> None:
-        pages: list[PolicyEditor | TeamDashboardView | QualityPanel | KpiPanel] = [
-            self.editor, self.dashboard]
+        pages: list[PolicyEditor | TeamDashboardView | QualityPanel | KpiPanel
+                    | IntelligencePanel] = [self.editor, self.dashboard, self.intel]
         if self.quality is not None:
             pages.append(self.quality)
         if self.kpis is not None:
@@ -186,6 +194,9 @@ class ConsoleWindow(QMainWindow):
             page.sig_message.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.editor.sig_conflict.connect(lambda text: self.statusBar().showMessage(text, 30000))
         self.editor.sig_saved.connect(lambda _saved: self.dashboard.refresh())
+        self.intel.export.clicked.connect(self.ask_export_report)
+        self.tabs.currentChanged.connect(lambda _i: self.intel.notice.hide()
+                                         if self.tabs.currentWidget() is self.intel else None)
         self.team_picker.activated.connect(lambda _i: self.show_team(
             self.team_picker.currentText()))
         line = self.team_picker.lineEdit()
@@ -214,6 +225,8 @@ class ConsoleWindow(QMainWindow):
             self.quality.start(team)
         if self.kpis is not None:
             self.kpis.start(team)
+        if not self.intel.timer.isActive():
+            self.intel.start()
         self.sig_team.emit(team)
 
     def show_quality(self) -> None:
@@ -253,6 +266,18 @@ class ConsoleWindow(QMainWindow):
         if name:
             ok = self.dashboard.export_png(Path(name))
             self.statusBar().showMessage(f"Saved the chart to {name}." if ok else
+                                         f"Could not write {name}.", 10000)
+
+    def ask_export_report(self) -> None:
+        if self.intel.series is None:
+            self.statusBar().showMessage("The trends are not loaded yet.", 8000)
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Export the trend report",
+                                              f"trend-{self.intel.current_dimension()}.html",
+                                              "HTML (*.html)")
+        if name:
+            ok = self.intel.export_report(Path(name))
+            self.statusBar().showMessage(f"Wrote the report to {name}." if ok else
                                          f"Could not write {name}.", 10000)
 
     def open_palette(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, func, select
 
@@ -47,3 +48,22 @@ def test_ingest_counts_into_the_rollups_and_a_burst_is_explained(
     assert "median + MAD" in spike["method"]
     by_place = lead.call("GET", "/trends?dimension=jurisdiction&bucket=day").json()
     assert _by_key(by_place)["EU-FR"] >= 6
+
+
+def test_the_cases_behind_a_point_are_ids_and_a_count(live_service: LiveService) -> None:
+    admin = _as(live_service, "admin")
+    hour = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    ids = {_post(admin, _body(received_at=(hour.replace(minute=m)).isoformat())).json()["case_id"]
+           for m in (5, 40)}
+    lead = _as(live_service, "lead")
+    got = lead.call("GET", "/trends/cases?" + urlencode({
+        "dimension": "source", "key": "regulator", "hour": hour.replace(minute=30).isoformat()}))
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["count"] == 2
+    assert set(body["case_ids"]) == ids
+    assert datetime.fromisoformat(body["hour"]) == hour
+    assert set(body) == {"dimension", "key", "hour", "count", "case_ids"}  # no content
+    far = lead.call("GET", "/trends/cases?" + urlencode({
+        "dimension": "source", "key": "regulator", "hour": "9999-12-31T23:30:00+00:00"}))
+    assert far.status_code == 400

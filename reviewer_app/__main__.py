@@ -77,7 +77,8 @@ def demo_service(workdir: Path, cases: int) -> Iterator[tuple[str, Any]]:
         ) from exc
     db_url = f"sqlite:///{workdir / 'service.sqlite3'}"
     # the lead console has charts; the media cases: several items, video, audio and text
-    accounts = seed_demo(db_url, cases=cases, history=True, media=True, matches=True)
+    accounts = seed_demo(db_url, cases=cases, history=True, media=True, matches=True,
+                         trends=True)
     with start_in_thread(ServiceSettings(db_url=db_url)) as running:
         yield running.url, accounts
 

@@ -424,3 +424,34 @@ class Tour(QObject):
             f"lead console: policy version {editor.in_force.version} saved; dashboard of "
             f"{len(dashboard.dashboard.people)} people, "
             f"{sum(1 for p in dashboard.dashboard.people if p.near_cap)} near a cap")
+        yield from self._intelligence()
+
+    def _intelligence(self) -> Generator[tuple[str, Condition], None, None]:
+        """The demo's spike (seed_trends: one trusted flagger's burst), explained, with the
+        ids of its cases, and the stakeholder report written from the view."""
+        from ui.console.intel import DIMENSIONS
+
+        assert self.console is not None
+        window = self.console.window
+        intel = window.intel
+        window.act_intel.trigger()
+        yield "the first trends", lambda: intel.series is not None and not intel.loading
+        intel.dimension.setCurrentIndex(DIMENSIONS.index("reporter_organisation"))
+        intel.refresh()
+        yield "the trends by reporter organisation", lambda: (
+            not intel.loading and intel.series is not None
+            and intel.series.dimension == "reporter_organisation")
+        assert intel.series is not None
+        if intel.series.spikes:
+            intel.spikes.setCurrentRow(len(intel.series.spikes) - 1)
+        self.console_shot("console-intelligence-spike")
+        report = self.out_dir / "trend-report.html"
+        intel.export_report(report)
+        found = f"; intelligence: {len(intel.series.spikes)} spike(s) by reporter organisation"
+        if intel.series.spikes:
+            spike = intel.series.spikes[-1]
+            behind = intel.cases.get((spike.key, spike.hour))
+            found += (f", {spike.key} at {spike.hour:%H:00} UTC: {spike.count} cases against a "
+                      f"threshold of {spike.threshold:g}, "
+                      f"{len(behind.case_ids) if behind else 0} case ids listed")
+        self.console_summary += f"{found}; report written to {report.name}"

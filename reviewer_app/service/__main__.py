@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                       "users, for a local demo, never on a team's service", file=sys.stderr)
                 return 2
             accounts = seed_demo(args.db, cases=args.cases, media=True, matches=True,
-                                 media_dir=media_dir)
+                                 trends=True, media_dir=media_dir)
             print(f"reviewer-service: demo data ready; users {accounts.specialist[0]}, "
                   f"{accounts.lead[0]}, {accounts.admin[0]} in team {accounts.team}")
         else:

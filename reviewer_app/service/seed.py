@@ -265,14 +265,17 @@ def add_cases(
 
 def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: bool = False,
               media_dir: Path | None = None, decidable_as_is: bool = False,
-              matches: bool = False) -> DemoAccounts:
+              matches: bool = False, trends: bool = False) -> DemoAccounts:
     """Schema, the three demo users in team `escalations`, and `cases` synthetic cases
     (only when the database has no cases yet, so a second run adds nothing); with `media`,
     after them the demo's cases of every medium (`media_cases`, lower in priority, so the
     queue's first cases are the same with or without them); with `history`, also the team's
     synthetic colleagues and their weeks of exposure (`seed_history`); with `matches`, the
-    near-duplicate and hash-bank cases (`seed_matches`). Tests leave `history`, `media` and
-    `matches` off: they count what they do themselves (and most ask `decidable_as_is`, see
+    near-duplicate and hash-bank cases (`seed_matches`); with `trends` (and `history` or
+    `matches`, whose colleagues decide it), a burst of one trusted flagger's reports and
+    five weeks of hourly counts behind it, so the Intelligence tab has a spike to explain
+    (`seed_trends`). Tests leave `history`, `media`, `matches` and `trends` off: they count
+    what they do themselves (and most ask `decidable_as_is`, see
     `demo_case`)."""
     upgrade_head(db_url)
     accounts = DemoAccounts()
@@ -300,6 +303,12 @@ def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: boo
                         password=accounts.member_password, media_dir=media_dir)
     if history:
         seed_history(db_url, accounts)
+    if case_count == 0 and trends and (history or matches):
+        from reviewer_app.service.seed_matches import COLLEAGUE
+        from reviewer_app.service.seed_trends import add_trend_history
+
+        add_trend_history(db_url, datetime.now(UTC),
+                          accounts.members if history else (COLLEAGUE,), media_dir=media_dir)
     return accounts
 
 
@@ -350,7 +359,7 @@ def media_cases(now: datetime) -> list[NewCase]:
              subject: str, media: list[NewMedia]) -> NewCase:
         return replace(base, harm_category=category, policy_area=area, severity=severity,
                        priority=MEDIA_CASE_PRIORITY, subject_text=subject, media=media,
-                       received_at=now - timedelta(minutes=30 + n),
+                       received_at=now - timedelta(minutes=30 + 37 * n),  # not all in one hour
                        sla_due_at=now + timedelta(hours=24 + n), history=[],
                        reporter_reference=f"REF-MEDIA-{n}")
 

@@ -77,7 +77,7 @@ def altered(data: bytes, *, scale: float = 0.6, crop: float = 0.05, quality: int
 
 def _case(n: int, now: datetime, category: HarmCategory, severity: Severity, subject: str,
           media: bytes, content_type: str, *, priority: int = MATCH_CASE_PRIORITY) -> NewCase:
-    received = now - timedelta(minutes=40 + n)
+    received = now - timedelta(minutes=40 + 41 * n)  # spread over hours, as reports come
     return NewCase(
         source=Source.USER_REPORT, policy_area=PolicyArea.COMMUNITY_STANDARDS,
         harm_category=category, severity=severity, priority=priority, received_at=received,

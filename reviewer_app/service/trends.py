@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
@@ -45,18 +45,30 @@ def hour_of(at: datetime) -> datetime:
 def record_case(session: Session, received_at: datetime, keys: dict[str, str | None]) -> None:
     """+1 in the hour of `received_at` for each dimension's key (an empty key is skipped)."""
     hour = hour_of(received_at)
-    rows = [{"dimension": d, "key": k[:200], "hour": hour, "count": 1}
-            for d, k in keys.items() if k]
+    add_counts(session, [{"dimension": d, "key": k, "hour": hour, "count": 1}
+                         for d, k in keys.items() if k])
+
+
+def add_counts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Adds each row's `count` to its (dimension, key, hour) rollup, creating it if need be
+    (keys cut to 200 characters, hours to their start)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = make(EscalationRollupRow).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["dimension", "key", "hour"],
-        set_={"count": EscalationRollupRow.count + 1},
-    )
-    session.execute(stmt)
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = [{**row, "key": str(row["key"])[:200], "hour": hour_of(row["hour"])}
+                 for row in rows[start:start + _ROWS_PER_STATEMENT]]
+        stmt = make(EscalationRollupRow).values(chunk)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["dimension", "key", "hour"],
+            set_={"count": EscalationRollupRow.count + stmt.excluded.count},
+        )
+        session.execute(stmt)
+
+
+_ROWS_PER_STATEMENT = 500
+"""Under SQLite's bound-parameter limit (4 columns a row)."""
 
 
 @router.get("/trends", response_model=TrendSeries, responses=problems(403))

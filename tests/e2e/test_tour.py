@@ -97,3 +97,22 @@ def test_the_tour_goes_on_to_the_lead_console(tour_run: tuple[Path, str]) -> Non
         with Image.open(out / name) as image:
             assert image.width >= 300
             assert image.height >= 150
+
+
+def test_the_tour_shows_the_demo_spike_with_its_cases_and_writes_the_report(
+        tour_run: tuple[Path, str]) -> None:
+    """The demo's burst (seed_trends: nine reports of one trusted flagger in one hour) is the
+    one spike by reporter organisation; its nine case ids are listed and the report is made
+    from the view, with the spike's explanation and its ids, and no picture but the chart."""
+    out, stdout = tour_run
+    found = re.search(r"intelligence: 1 spike\(s\) by reporter organisation, SafeNet Flaggers "
+                      r"\(fictional\) at \d\d:00 UTC: \d+ cases against a threshold of "
+                      r"[\d.]+, (\d+) case ids listed; report written to trend-report.html",
+                      stdout)
+    assert found, stdout[-2000:]
+    assert int(found.group(1)) >= 9  # the burst's nine, and any demo case of that hour
+    assert any(p.name.endswith("-console-intelligence-spike.png") for p in out.glob("*.png"))
+    report = (out / "trend-report.html").read_text(encoding="utf-8")
+    assert "SafeNet Flaggers (fictional)" in report
+    assert "median + MAD" in report
+    assert report.count("<img") == 1  # the chart; never media

@@ -1155,3 +1155,13 @@ class TrendCases(Envelope):
     count: int = Field(ge=0)
     case_ids: list[str]
     """At most 500, oldest first; `count` is all of them."""
+
+
+class QueueSpikes(Envelope):
+    """`GET /v1/me/spikes` (specialists): the spikes of the last 24 hours in the queues the
+    caller's team works (keys are queue names), each explained; counts only."""
+
+    since: AwareDatetime
+    until: AwareDatetime
+    spikes: list[SpikeAlert]
+    method: str

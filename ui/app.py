@@ -79,6 +79,7 @@ class Workstation:
         self.flow.start()
         self.flow.pull()
         self.window.policy_notes.start()
+        self.window.queue_spikes.start()
 
     def quit(self) -> None:
         """Save, then close: the window says "Saving your work…" meanwhile. Runs once."""
@@ -87,6 +88,7 @@ class Workstation:
         self.quitting = True
         self.window.show_saving()  # hides the content: a reveal in progress is booked now
         self.wellness.stop()
+        self.window.queue_spikes.stop()
         self.flow.stop()
         self.workers.run(lambda: None, lambda _none: self.window.show_saving(
             "Saved on this computer. Sending it to the service and giving back the cases "

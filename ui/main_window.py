@@ -49,6 +49,7 @@ from safeguards import DisplaySettings, Verdict
 from ui import undo
 from ui.imaging import RevealStep, SafeRendering, placeholder
 from ui.policy_notes import PolicyNotes
+from ui.queue_spikes import QueueSpikeNotice, spike_line
 from ui.render_cache import CaseMedia, ItemMedia
 from ui.review_flow import ReviewFlow, SyncState
 from ui.theme import apply_theme
@@ -173,6 +174,8 @@ class MainWindow(QMainWindow):
         self.step_label.setAccessibleName("Reveal step")
         self.item_label = QLabel("", self)
         self.item_label.setAccessibleName("Item on screen")
+        self.queue_spikes = QueueSpikeNotice(flow.session, flow.workers, self)
+        self.statusBar().addPermanentWidget(self.queue_spikes.label)
         self.statusBar().addPermanentWidget(self.item_label)
         self.statusBar().addPermanentWidget(self.step_label)
         self.statusBar().addPermanentWidget(self.sync_label)
@@ -268,8 +271,11 @@ class MainWindow(QMainWindow):
         self.act_about = a("About Reviewer workstation", "F1", self.show_about, "about")
         self.act_policy_changes = a("Policy changes…", "Ctrl+Shift+P",
                                     self.policy_notes.show_all, "policyChanges")
+        self.act_queue_spikes = a("Spikes in my queues…", "Ctrl+Shift+K",
+                                  self.queue_spikes.show_all, "queueSpikes")
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.act_policy_changes)
+        help_menu.addAction(self.act_queue_spikes)
         help_menu.addAction(self.act_about)
 
     def _wire(self) -> None:
@@ -278,6 +284,9 @@ class MainWindow(QMainWindow):
         f.sig_opened.connect(self.on_opened)
         f.sig_matches.connect(self.on_matches)
         f.sig_avoided.connect(self.meter.set_avoided)
+        self.queue_spikes.sig_new.connect(lambda fresh: self.statusBar().showMessage(
+            f"New spike in {spike_line(fresh[-1])}: Help > Spikes in my queues (Ctrl+Shift+K)",
+            15000))
         self.match_banner.sig_apply.connect(self.apply_match)
         self.match_banner.sig_group.connect(self.decide_group)
         f.sig_loading.connect(self.on_loading)

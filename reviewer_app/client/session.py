@@ -318,6 +318,11 @@ class ReviewSession:
         """The reveals matching spared this reviewer, as the service counts them."""
         return matches.my_avoided(self._api)
 
+    def my_spikes(self) -> contract.QueueSpikes:
+        """The spikes of the last 24 hours in the queues this reviewer's team works
+        (counts and their explanation; blocking)."""
+        return self._api.call(contract.QueueSpikes, "GET", "/v1/me/spikes")
+
     # ------------------------------------------------------------------ policy and appeals
 
     def policy_taxonomy(self) -> contract.PolicyTaxonomy:

@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 
 from reviewer_app.contract import (
     MetricPoint,
+    QueueSpikes,
     SpikeAlert,
     TrendCases,
     TrendDimension,
     TrendSeries,
 )
 from reviewer_app.domain import AwareDatetime, ProblemCode
-from reviewer_app.service.auth import LeadOrAdmin
+from reviewer_app.service import routing
+from reviewer_app.service.auth import LeadOrAdmin, Specialist
 from reviewer_app.service.context import ServiceContext, get_ctx
 from reviewer_app.service.models import CaseRow
 from reviewer_app.service.models_trends import EscalationRollupRow
@@ -88,22 +90,8 @@ def read_trends(
         raise ProblemError(400, ProblemCode.BAD_REQUEST,
                            "since must be before until, at most 92 days apart")
     with ctx.db.read() as s:
-        rows = s.execute(
-            select(EscalationRollupRow.key, EscalationRollupRow.hour, EscalationRollupRow.count)
-            .where(EscalationRollupRow.dimension == dimension,
-                   EscalationRollupRow.hour >= start - WEEK * RULE.weeks,
-                   EscalationRollupRow.hour < end)
-        ).all()
-    series: dict[str, dict[datetime, int]] = defaultdict(dict)
-    for key, hour, count in rows:
-        series[key][hour] = count
-    hours = [start + timedelta(hours=i) for i in range(int((end - start) / timedelta(hours=1)))]
-    alerts = [
-        SpikeAlert(key=key, hour=a.hour, count=a.count, baseline=list(a.baseline),
-                   median=a.median, mad=a.mad, scale=a.scale, threshold=a.threshold,
-                   score=a.score, method=a.method)
-        for key in sorted(series) for a in spikes(series[key], hours, RULE)
-    ]
+        series = _series(s, dimension, start, end)
+    alerts = _alerts(series, start, end)
     counts: Counter[tuple[datetime, str]] = Counter()
     for key, by_hour in series.items():
         for hour, count in by_hour.items():
@@ -114,6 +102,50 @@ def read_trends(
               for (at, key), n in sorted(counts.items())]
     return TrendSeries(dimension=dimension, bucket=bucket, since=start, until=end,
                        points=points, spikes=alerts, method=RULE.method)
+
+
+def _series(s: Session, dimension: str, start: datetime,
+            end: datetime) -> dict[str, dict[datetime, int]]:
+    """Each key's hourly counts over [start, end) and the weeks of baseline before it."""
+    rows = s.execute(
+        select(EscalationRollupRow.key, EscalationRollupRow.hour, EscalationRollupRow.count)
+        .where(EscalationRollupRow.dimension == dimension,
+               EscalationRollupRow.hour >= start - WEEK * RULE.weeks,
+               EscalationRollupRow.hour < end)
+    ).all()
+    series: dict[str, dict[datetime, int]] = defaultdict(dict)
+    for key, hour, count in rows:
+        series[key][hour] = count
+    return series
+
+
+def _alerts(series: dict[str, dict[datetime, int]], start: datetime,
+            end: datetime) -> list[SpikeAlert]:
+    hours = [start + timedelta(hours=i) for i in range(int((end - start) / timedelta(hours=1)))]
+    return [
+        SpikeAlert(key=key, hour=a.hour, count=a.count, baseline=list(a.baseline),
+                   median=a.median, mad=a.mad, scale=a.scale, threshold=a.threshold,
+                   score=a.score, method=a.method)
+        for key in sorted(series) for a in spikes(series[key], hours, RULE)
+    ]
+
+
+MY_SPIKES_SPAN = timedelta(hours=24)
+
+
+@router.get("/me/spikes", response_model=QueueSpikes, responses=problems(403))
+def read_my_spikes(user: Specialist,
+                   ctx: Annotated[ServiceContext, Depends(get_ctx)]) -> QueueSpikes:
+    """The spikes of the last 24 hours in the queues the caller's team works: counts and
+    their explanation only (a specialist gets a queue's cases through leases, safeguarded
+    and counted like any other, never from here)."""
+    end = hour_of(ctx.now()) + timedelta(hours=1)
+    start = end - MY_SPIKES_SPAN
+    with ctx.db.read() as s:
+        work = routing.team_work(s, user.team)
+        series = _series(s, "queue", start, end)
+    return QueueSpikes(since=start, until=end, method=RULE.method,
+                       spikes=[a for a in _alerts(series, start, end) if work.works(a.key)])
 
 
 _CASE_IDS = 500

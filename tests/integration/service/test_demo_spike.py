@@ -79,3 +79,26 @@ def test_the_demo_burst_is_the_one_spike_and_its_cases_are_behind_it(
     assert leased.status_code == 201, leased.text
     assert not set(burst) & {c["id"] for c in leased.json()["cases"]}
     assert hour < seeded_at - timedelta(hours=2)
+
+
+def test_a_specialist_hears_of_the_spike_in_a_queue_their_team_works_and_only_there(
+        demo_with_trends: tuple[LiveService, datetime]) -> None:
+    live, seeded_at = demo_with_trends
+    specialist = _as(live, "specialist")
+    got = specialist.call("GET", "/me/spikes")
+    assert got.status_code == 200, got.text
+    mine = got.json()
+    assert [(s["key"], datetime.fromisoformat(s["hour"])) for s in mine["spikes"]] == [
+        ("ads", burst_hour(seeded_at))]
+    assert mine["spikes"][0]["count"] >= BURST_SIZE
+    assert "median + MAD" in mine["method"]
+    assert "case_ids" not in mine["spikes"][0]  # counts only: cases come through leases
+
+    admin = _as(live, "admin")
+    team = live.accounts.team
+    narrowed = admin.call("PUT", f"/teams/{team}/queues",
+                          json={"queues": ["general"], "reason": "test: general only"})
+    assert narrowed.status_code == 200, narrowed.text
+    assert specialist.call("GET", "/me/spikes").json()["spikes"] == []
+    for who in ("lead", "admin"):
+        assert _as(live, who).call("GET", "/me/spikes").status_code == 403

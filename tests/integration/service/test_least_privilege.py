@@ -184,6 +184,8 @@ def _routes(w: World) -> list[Route]:
               Variant(f"/cases/{w.case_id}/group-decisions", {"decision": decision},
                       {IDEMPOTENCY_HEADER: key}),
               Variant(f"/cases/{w.case_id}/group-decisions", {"decision": "all alike"})),
+        Route("GET", "/v1/me/spikes", REVIEWERS, Variant("/me/spikes"),
+              Variant("/me/spikes", [1])),
         Route("GET", "/v1/me/exposure-avoided", REVIEWERS, Variant("/me/exposure-avoided"),
               Variant("/me/exposure-avoided", [1])),
         Route("GET", "/v1/teams/{team}/exposure-avoided", TEAM_LEADS,

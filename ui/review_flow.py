@@ -614,7 +614,8 @@ class ReviewFlow(QObject):
         self.workers.run(op, done, lambda exc: self.sig_appeal.emit(case_id, None))
 
     def decide_appeal(self, draft: Any) -> None:
-        """Uphold or overturn the open case's appeal (online, off-thread), then the next case."""
+        """Uphold or overturn the open case's appeal (into the outbox, off-thread), then the
+        next case."""
         entry = self.current
         appeal = self.appeals.get(entry.case.id) if entry is not None else None
         if entry is None or not isinstance(appeal, Appeal):
@@ -634,7 +635,8 @@ class ReviewFlow(QObject):
         def done(_case: str) -> None:
             self._decided(case_id)
             self.sig_message.emit(f"Appeal of case {case_id}: "
-                                  f"{'overturned' if draft.overturn else 'upheld'}.")
+                                  f"{'overturned' if draft.overturn else 'upheld'}; it syncs "
+                                  "with your decisions.")
 
         def failed(exc: BaseException) -> None:
             self.decided.discard(case_id)

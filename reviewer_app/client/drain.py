@@ -35,6 +35,8 @@ _FIELD = {ItemKind.DECISION: "decisions", ItemKind.NOTE: "notes",
           ItemKind.EXPOSURE: "exposure_events", ItemKind.BREAK: "break_events"}
 _LIMIT = {ItemKind.DECISION: 500, ItemKind.NOTE: 500, ItemKind.EXPOSURE: 2000,
           ItemKind.BREAK: 500}
+_ALONE = frozenset({ItemKind.CORRECTION, ItemKind.APPEAL_DECISION})
+"""Items sent one by one to a route of their own, never in a /v1/sync batch."""
 MAX_BATCH_BYTES = 600_000
 """Well under the service's 1 MB body limit."""
 
@@ -105,12 +107,13 @@ class OutboxDrainer:
         ), failure
 
     def _groups(self, items: Sequence[PendingItem]) -> list[list[PendingItem]]:
-        """Batches in order; a correction goes alone, after the items written before it
-        (it supersedes a decision that must be on the service first)."""
+        """Batches in order; a correction or an appeal's decision goes alone, after the items
+        written before it (a correction supersedes a decision that must be on the service
+        first; each has a route of its own)."""
         groups: list[list[PendingItem]] = []
         run: list[PendingItem] = []
         for item in items:
-            if item.kind is ItemKind.CORRECTION:
+            if item.kind in _ALONE:
                 groups += self._runs(run) + [[item]]
                 run = []
             else:
@@ -125,7 +128,7 @@ class OutboxDrainer:
         return singles + _batches(rest)
 
     def _send(self, group: Sequence[PendingItem]) -> list[Settlement]:
-        if len(group) == 1 and group[0].kind is ItemKind.CORRECTION:
+        if len(group) == 1 and group[0].kind in _ALONE:
             return [self._send_one(group[0])]
         if self.per_item and len(group) == 1 and group[0].kind in (ItemKind.DECISION,
                                                                    ItemKind.NOTE):
@@ -171,16 +174,23 @@ class OutboxDrainer:
         elif item.kind is ItemKind.CORRECTION:
             path = f"/v1/cases/{segment(item.case_id or '')}/corrections"
             body = item.payload.encode()
+        elif item.kind is ItemKind.APPEAL_DECISION:
+            appeal_id, body = outbox.appeal_request(item.payload)
+            path = f"/v1/appeals/{segment(appeal_id)}/decision"
         else:
             note = domain.Note.model_validate_json(item.payload)
             path = f"/v1/cases/{segment(item.case_id or '')}/notes"
             body = contract.NoteBody(client_id=note.client_id,
                                      body=note.body).model_dump_json().encode()
         try:
+            if item.kind is ItemKind.APPEAL_DECISION:  # the answer is the appeal, decided
+                self._api.call(contract.Appeal, "POST", path, data=body, headers=headers,
+                               case_id=item.case_id)
+                return Settlement(item.client_id, domain.SyncStatus.APPLIED)
             reply = self._api.call(_Accepted, "POST", path, data=body,
                                    headers=headers, case_id=item.case_id)
         except LeaseLost as exc:
-            code = "already_decided" if item.kind is ItemKind.CORRECTION else "lease_lost"
+            code = "lease_lost" if item.kind is ItemKind.DECISION else "already_decided"
             return Settlement(item.client_id, domain.SyncStatus.CONFLICT, code,
                               exc.reason or str(exc))
         except NotFound as exc:
@@ -189,7 +199,8 @@ class OutboxDrainer:
             if exc.status in (400, 413, 422):
                 return Settlement(item.client_id, domain.SyncStatus.INVALID, exc.code,
                                   exc.detail or str(exc))
-            if item.kind is ItemKind.CORRECTION and exc.status == 403:  # its window closed
+            if item.kind in _ALONE and exc.status == 403:
+                # a correction's window closed; an appeal of the reviewer's own decision
                 return Settlement(item.client_id, domain.SyncStatus.CONFLICT, exc.code,
                                   exc.detail or str(exc))
             raise

@@ -1,6 +1,7 @@
 """The client side of policy versions and appeals: the taxonomy in force (kept in memory
 once fetched, so the decision bar cites what the service accepts), the change notes (unseen
-ones shown once at sign-in, then marked seen) and a case's appeal and its outcome.
+ones shown once at sign-in, then marked seen) and a case's appeal (its uphold or overturn
+goes through the outbox: `ReviewSession.decide_appeal`).
 
 Blocking, through the session's ApiClient: call from a worker, never from the GUI thread.
 """
@@ -8,13 +9,11 @@ Blocking, through the session's ApiClient: call from a worker, never from the GU
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Sequence
 
 from reviewer_app import contract, domain
 from reviewer_app.client.errors import NotFound
 from reviewer_app.client.http import ApiClient, segment
-from reviewer_app.contract import IDEMPOTENCY_HEADER
 
 
 class TaxonomyCache:
@@ -69,22 +68,3 @@ def read_appeal(api: ApiClient, case_id: str) -> contract.Appeal | None:
                         what=f"The appeal of case {case_id}")
     except NotFound:
         return None
-
-
-def decide_appeal(api: ApiClient, appeal: contract.Appeal, lease_id: str,
-                  outcome: contract.AppealOutcome, *, action: domain.Action | None = None,
-                  policy_refs: Sequence[str] = (), reason: str = "",
-                  legal_ground: domain.LegalGround | None = None,
-                  claim: domain.ClaimResolution | None = None,
-                  handle_ms: int = 0) -> contract.Appeal:
-    """Upholds or overturns (with `action`, `policy_refs` and what the case's source needs:
-    `legal_ground`, `claim`) the appeal; its client_id is its Idempotency-Key, so a retry
-    decides nothing twice."""
-    body = contract.AppealDecisionCreate(
-        client_id=uuid.uuid4(), lease_id=lease_id, outcome=outcome, action=action,
-        policy_refs=list(policy_refs), reason=reason, legal_ground=legal_ground, claim=claim,
-        handle_ms=handle_ms)
-    return api.call(contract.Appeal, "POST", f"/v1/appeals/{segment(appeal.id)}/decision",
-                    json_body=body.model_dump(mode="json"),
-                    headers={IDEMPOTENCY_HEADER: str(body.client_id)},
-                    what=f"The appeal of case {appeal.case_id}")

@@ -5,6 +5,7 @@ short store session, writes are serialised, and the outbox row is committed befo
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -351,21 +352,23 @@ class ReviewSession:
                       action: domain.Action | None = None, policy_refs: Sequence[str] = (),
                       reason: str = "", legal_ground: domain.LegalGround | None = None,
                       claim: domain.ClaimResolution | None = None,
-                      handle_ms: int = 0) -> contract.Appeal:
-        """Upholds or overturns the appeal of a case leased here, straight to the service
-        (not through the outbox: an appeal is decided online), then marks it decided here."""
-        with self.store.read() as db:
+                      handle_ms: int = 0) -> contract.AppealDecisionCreate:
+        """Upholds or overturns the appeal of a case leased here: written to the outbox with
+        the case marked decided in one transaction (nothing is lost if the network is down
+        or the app is killed), then sent by the sync engine, its client_id the
+        Idempotency-Key. A body the contract refuses raises here, before anything is kept."""
+        with self.store.write() as db:
             row = cases.lease_of(db, appeal.case_id)
             if row is None:
                 raise NotFound(f"Case {appeal.case_id} (not leased on this computer)")
-            lease_id = row.lease_id
-        decided = policy.decide_appeal(self._api, appeal, lease_id, outcome, action=action,
-                                       policy_refs=policy_refs, reason=reason,
-                                       legal_ground=legal_ground, claim=claim,
-                                       handle_ms=handle_ms)
-        with self.store.write() as db:
+            body = contract.AppealDecisionCreate(
+                client_id=uuid.uuid4(), lease_id=row.lease_id, outcome=outcome, action=action,
+                policy_refs=list(policy_refs), reason=reason, legal_ground=legal_ground,
+                claim=claim, handle_ms=handle_ms)
+            outbox.add_appeal_decision(db, body, appeal.id, appeal.case_id, self._clock.now())
             cases.mark_decided(db, appeal.case_id)
-        return decided
+        self.wake()
+        return body
 
     def statements_of_reasons(self, since: datetime,
                               until: datetime | None = None) -> Iterator[contract.SorPage]:

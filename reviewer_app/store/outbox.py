@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from reviewer_app import domain
+from reviewer_app import contract, domain
 from reviewer_app.store.schema import ExposureLedgerRow, OutboxItem, from_utc_text, utc_text
 
 
@@ -30,6 +30,7 @@ class ItemKind(enum.StrEnum):
     EXPOSURE = "exposure"
     BREAK = "break"
     CORRECTION = "correction"
+    APPEAL_DECISION = "appeal_decision"
 
 
 class ItemState(enum.StrEnum):
@@ -123,6 +124,20 @@ def add_correction(db: Session, client_id: str, case_id: str, payload: str,
                    now: datetime) -> None:
     """A correction (contract.CorrectionBody JSON), sent on its own with Idempotency-Key."""
     _add(db, ItemKind.CORRECTION, client_id, case_id, payload, now)
+
+
+def add_appeal_decision(db: Session, decision: contract.AppealDecisionCreate, appeal_id: str,
+                        case_id: str, now: datetime) -> None:
+    """An appeal's uphold or overturn, sent on its own with Idempotency-Key = its client_id
+    to `POST /v1/appeals/{appeal_id}/decision`."""
+    payload = json.dumps({"appeal_id": appeal_id, "decision": decision.model_dump(mode="json")})
+    _add(db, ItemKind.APPEAL_DECISION, str(decision.client_id), case_id, payload, now)
+
+
+def appeal_request(payload: str) -> tuple[str, bytes]:
+    """The appeal id and the request body of an APPEAL_DECISION item's payload."""
+    doc = json.loads(payload)
+    return str(doc["appeal_id"]), json.dumps(doc["decision"]).encode()
 
 
 def take_pending(db: Session, limit: int) -> list[PendingItem]:

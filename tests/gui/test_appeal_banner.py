@@ -72,20 +72,16 @@ def test_an_appeal_case_shows_its_banner_and_uphold_reaches_the_service(
     assert not window.appeal_banner.isVisible()
 
 
-def test_a_regulator_case_is_overturned_with_its_legal_ground(
-    qtbot: Any, live_service: LiveService, workstation: Any,
-) -> None:
-    """Overturning to remove a regulator's case needs a legal ground, as any decision of that
-    source does: the bar asks for it, and the overturn carries it to the service."""
+@pytest.fixture
+def regulator_appealed(live_service: LiveService) -> tuple[LiveService, str, Api]:
+    """A regulator's case, the most urgent, kept by another specialist and appealed, before
+    the workstation signs in and leases (so no lease of the workstation's can take it
+    first); also the admin's session, to read the appeal."""
     import dataclasses
     import random
     from datetime import UTC, datetime
 
-    from sqlalchemy import select
-
     from reviewer_app.domain import Source
-    from reviewer_app.service.db import Database
-    from reviewer_app.service.models import DecisionRow
     from reviewer_app.service.seed import add_case, demo_case
 
     case = demo_case(1, random.Random(1), datetime.now(UTC), media_px=(64, 36))
@@ -98,15 +94,29 @@ def test_a_regulator_case_is_overturned_with_its_legal_ground(
     lease = first.lease(1).json()
     assert lease["cases"][0]["id"] == case_id
     assert first.decide(case_id, lease["lease_id"], action="keep").status_code == 201
+    assert first.call("DELETE", f"/leases/{lease['lease_id']}").status_code == 204
     admin = Api(live_service.url)
     assert admin.login(*live_service.accounts.admin).status_code == 200
     assert admin.call("POST", f"/cases/{case_id}/appeals",
                       json={"appellant": "reporter", "statement": STATEMENT}).status_code == 201
+    return live_service, case_id, admin
 
-    workstation.flow.pull()
+
+def test_a_regulator_case_is_overturned_with_its_legal_ground(
+    qtbot: Any, regulator_appealed: tuple[LiveService, str, Api], workstation: Any,
+) -> None:
+    """Overturning to remove a regulator's case needs a legal ground, as any decision of that
+    source does: the bar asks for it, and the overturn carries it to the service."""
+    from sqlalchemy import select
+
+    from reviewer_app.service.db import Database
+    from reviewer_app.service.models import DecisionRow
+
+    live_service, case_id, admin = regulator_appealed
     qtbot.waitUntil(lambda: any(c.id == case_id for c in workstation.flow.cases),
                     timeout=15_000)
-    workstation.flow.open(case_id)
+    if workstation.flow.open_id != case_id:
+        workstation.flow.open(case_id)
     window = workstation.window
     qtbot.waitUntil(lambda: workstation.flow.open_id == case_id
                     and window.appeal_banner.isVisible(), timeout=15_000)

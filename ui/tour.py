@@ -235,9 +235,10 @@ class Tour(QObject):
             window.act_apply_match.trigger()
             self.matching.append("an earlier decision applied without revealing")
         elif banner.matches.bank_match:
+            bank = banner.matches.bank_match  # the banner moves on with the decision
             self.shot(f"case-{case_id}-in-a-hash-bank")
             window.decision_bar.decision_actions[Action.REMOVE].trigger()
-            self.matching.append(f"a '{banner.matches.bank_match}' match removed unrevealed")
+            self.matching.append(f"a '{bank}' match removed unrevealed")
         elif banner.can_group:
             size = len(banner.matches.near_duplicates) + 1
             window.act_decide_group.trigger()

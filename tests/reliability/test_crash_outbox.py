@@ -94,6 +94,7 @@ def _reviewer(args: list[str], keyring: PrivateKeyring, log: Path, seed: int,
             return
 
 
+@pytest.mark.timeout(600)  # two driver processes killed and restarted; a busy xdist core
 def test_sigkill_never_loses_or_duplicates_an_acked_decision(
         tmp_path: Path, make_client_config: Any) -> None:
     settings = ServiceSettings(db_url=f"sqlite:///{tmp_path / 'service.db'}",

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from reviewer_app import contract, domain
 from reviewer_app.client.clock import Clock
-from reviewer_app.client.errors import ClientError, LeaseLost, NotFound
+from reviewer_app.client.errors import ClientError, LeaseLost, NotFound, OnBreak
 from reviewer_app.client.http import ApiClient, segment
 from reviewer_app.client.problems import Refused, problem_reason
 from reviewer_app.store import outbox
@@ -94,6 +94,11 @@ class OutboxDrainer:
                         tally[s.status] += 1
                     if progress is not None:
                         progress(min(sent, total), max(total, sent))
+                    held = [s for s in settlements if s.status is domain.SyncStatus.DEFERRED]
+                    if held:  # made during an enforced break: they stay pending until it ends
+                        failure = OnBreak(max((s.retry_after_s or 0.0 for s in held),
+                                              default=0.0) or None)
+                        break
                 if not answered:
                     break  # the service answered for none of them: try again later
             with self._store.read() as db:
@@ -154,7 +159,8 @@ class OutboxDrainer:
         for result in reply.results:
             if result.client_id in asked:
                 code, reason = problem_reason(result.problem)
-                out.append(Settlement(result.client_id, result.status, code, reason))
+                retry = result.problem.retry_after_s if result.problem is not None else None
+                out.append(Settlement(result.client_id, result.status, code, reason, retry))
         return out
 
     def _outbox_age(self) -> dict[str, str]:

@@ -83,6 +83,8 @@ class Settlement:
     status: domain.SyncStatus
     code: str | None = None
     reason: str = ""
+    retry_after_s: float | None = None
+    """For `deferred`: when the service will take it (the enforced break's end)."""
 
 
 def _add(db: Session, kind: ItemKind, client_id: str, case_id: str | None, payload: str,
@@ -237,7 +239,9 @@ _STATE_OF = {
 
 
 def settle(db: Session, settlements: Sequence[Settlement], now: datetime) -> None:
-    """Record the service's answers; only pending items change (answers are idempotent)."""
+    """Record the service's answers; only pending items change (answers are idempotent). A
+    `deferred` item is not settled: it stays pending, to be sent again after the break."""
+    settlements = [s for s in settlements if s.status is not domain.SyncStatus.DEFERRED]
     if not settlements:
         return
     statement = (

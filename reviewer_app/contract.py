@@ -1165,3 +1165,40 @@ class QueueSpikes(Envelope):
     until: AwareDatetime
     spikes: list[SpikeAlert]
     method: str
+
+
+# ------------------------------------------------------------ decision clusters
+# Emerging clusters of decisions that share a key (reviewer_app.clusters): ids and counts.
+
+ClusterKind = Literal["policy_citation", "pdq_group", "media_hash", "reporter_organisation"]
+
+
+class DecisionCluster(Envelope):
+    """The cases decided in the window that share one key, against the same key before."""
+
+    kind: ClusterKind
+    key: str
+    """A policy code, a near-duplicate group's id, a media file's SHA-256, or an organisation."""
+    count: int = Field(ge=2)
+    """Distinct cases decided in the window with this key."""
+    baseline: int = Field(ge=0)
+    """Distinct cases decided with it over the baseline span before the window."""
+    expected: float
+    """The baseline scaled to the window's length."""
+    threshold: float
+    emerging: bool
+    case_ids: list[str]
+    """At most 100, sorted; `count` is all of them."""
+
+
+class DecisionClusters(Envelope):
+    """`GET /v1/trends/clusters` (leads and admins): the decisions in force, closing ones
+    only, decided in [since, until), grouped by each kind of key; the baseline is
+    [baseline_since, since)."""
+
+    since: AwareDatetime
+    until: AwareDatetime
+    baseline_since: AwareDatetime
+    method: str
+    clusters: list[DecisionCluster]
+    """Emerging first, then the largest; at most 100 per kind."""

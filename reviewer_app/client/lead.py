@@ -194,3 +194,12 @@ class LeadClient:
                                   what=f"The cases of {key} at {hour:%H:00}")
         except Refused as exc:
             raise _refusal(exc) from None
+
+    def clusters(self) -> contract.DecisionClusters:
+        """The last 24 hours' decisions grouped by what their cases share, each group judged
+        against the week before (ids and counts only)."""
+        try:
+            return self._api.call(contract.DecisionClusters, "GET", "/v1/trends/clusters",
+                                  what="The decision clusters")
+        except Refused as exc:
+            raise _refusal(exc) from None

@@ -19,6 +19,7 @@ from reviewer_app.service import (
     audit_api,
     auth,
     cases,
+    clusters,
     corrections,
     dashboard,
     decisions,
@@ -91,6 +92,7 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, generate_unique_id_function=short_id)
     for module in (auth, leases, cases, media, decisions, sync, exposure, dashboard,
                    overrides, audit_api, metrics, matching, groups, intake, replies,
-                   quality, corrections, policy_versions, appeals, sor_api, trends, kpis):
+                   quality, corrections, policy_versions, appeals, sor_api, trends, clusters,
+                   kpis):
         api.include_router(module.router)
     return api

@@ -232,7 +232,8 @@ class DecisionRow(Base):
     policy_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """The policy taxonomy version in force when the service accepted it (None before 0011)."""
 
-    __table_args__ = (Index("ix_decisions_user_decided", "user_id", "decided_at"),)
+    __table_args__ = (Index("ix_decisions_user_decided", "user_id", "decided_at"),
+                      Index("ix_decisions_decided_at", "decided_at"))
 
 
 class NoteRow(Base):

@@ -1,20 +1,33 @@
 """The lead console's intelligence tab: cases received per hour for one dimension (the
 service's rollups, counts only), the hours that spike marked on the chart, each spike's
 explanation (baseline, threshold, method) one click away, an in-window notice when a new
-spike appears, and a stakeholder report written as HTML (counts and keys, never media).
+spike appears, the cases behind any point of the chart one click away (ids only: a lead
+sees no content), the emerging clusters of decisions that share a policy citation, a
+near-duplicate group, a media hash or a reporter organisation, and a stakeholder report
+written as HTML (counts, keys and ids, never media).
 
-The tab polls `GET /v1/trends` on its own timer through the console's serial worker; the
-GUI thread never waits on the service."""
+The tab polls `GET /v1/trends` and `GET /v1/trends/clusters` on its own timer through the
+console's serial worker; the GUI thread never waits on the service."""
 
 from __future__ import annotations
 
 import base64
 import html
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMargins, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMargins,
+    QPointF,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,7 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer_app.client.lead import LeadClient
-from reviewer_app.contract import SpikeAlert, TrendCases, TrendSeries
+from reviewer_app.contract import (
+    DecisionCluster,
+    DecisionClusters,
+    SpikeAlert,
+    TrendCases,
+    TrendSeries,
+)
 from ui.console.messages import console_message
 from ui.workers import Workers
 
@@ -38,6 +57,8 @@ SPIKES_SERIES = "Spikes"
 SPIKES_WITH_CASES = 20
 """The ids behind each spike are fetched with the trend, for the most recent spikes."""
 CaseIds = dict[tuple[str, datetime], TrendCases]
+CLUSTER_KINDS = {"policy_citation": "policy citation", "pdq_group": "near-duplicate group",
+                 "media_hash": "media hash", "reporter_organisation": "reporter organisation"}
 
 
 def _hour_index(series: TrendSeries, at: datetime) -> float:
@@ -53,6 +74,26 @@ def explain(spike: SpikeAlert) -> str:
             f"Method: {spike.method}")
 
 
+def explain_cluster(cluster: DecisionCluster, method: str) -> str:
+    """One cluster in words: its figures and the rule that judged it."""
+    verdict = "emerging" if cluster.emerging else "not emerging"
+    return (f"{CLUSTER_KINDS[cluster.kind]} {cluster.key}: {cluster.count} cases decided in "
+            f"the window, {cluster.baseline} in the days before (expected "
+            f"{cluster.expected:g}, threshold {cluster.threshold:g}): {verdict}. "
+            f"Rule: {method}")
+
+
+def cluster_line(cluster: DecisionCluster) -> str:
+    mark = "EMERGING " if cluster.emerging else ""
+    return (f"{mark}{CLUSTER_KINDS[cluster.kind]} {cluster.key}: {cluster.count} cases "
+            f"(expected {cluster.expected:g})")
+
+
+def point_hour(series: TrendSeries, x: float) -> datetime:
+    """The hour a chart point stands for (x: hours since the start of the span)."""
+    return series.since + timedelta(hours=round(x))
+
+
 def trend_chart(series: TrendSeries) -> QChart:
     """One line per key (x: hours since the start of the span) and the spikes as points."""
     chart = QChart()
@@ -66,6 +107,8 @@ def trend_chart(series: TrendSeries) -> QChart:
         if line is None:
             line = lines[point.key] = QLineSeries()
             line.setName(point.key)
+            line.setPointsVisible(True)  # every hour a mark to click, a lone one too
+            line.setMarkerSize(6.0)
         line.append(_hour_index(series, point.bucket_start), point.count)
         top = max(top, point.count)
     marks = QScatterSeries()
@@ -98,9 +141,22 @@ def cases_text(cases: TrendCases | None) -> str:
     return f"{cases.count} cases{more}: " + ", ".join(cases.case_ids)
 
 
-def report_html(series: TrendSeries, chart_png: bytes, cases: CaseIds | None = None) -> str:
-    """The stakeholder report: the chart, each spike explained, the counts per key (never
-    media, never people)."""
+def _clusters_html(found: DecisionClusters | None) -> str:
+    if found is None:
+        return ""
+    items = "".join(
+        f"<li>{html.escape(explain_cluster(c, found.method).split(' Rule: ')[0])}<br>"
+        f"{html.escape('Cases: ' + ', '.join(c.case_ids))}</li>" for c in found.clusters) \
+        or "<li>No decisions share a key in this window.</li>"
+    return (f"<h2>Clusters of decisions</h2><p>Decided {found.since:%Y-%m-%d %H:%M} to "
+            f"{found.until:%Y-%m-%d %H:%M} UTC, against {found.baseline_since:%Y-%m-%d %H:%M} "
+            f"onwards. Rule: {html.escape(found.method)}</p><ul>{items}</ul>")
+
+
+def report_html(series: TrendSeries, chart_png: bytes, cases: CaseIds | None = None,
+                found: DecisionClusters | None = None) -> str:
+    """The stakeholder report: the chart, each spike explained, the counts per key, the
+    clusters of decisions (counts and ids: never media, never people)."""
     totals: dict[str, int] = {}
     for point in series.points:
         totals[point.key] = totals.get(point.key, 0) + point.count
@@ -122,7 +178,7 @@ def report_html(series: TrendSeries, chart_png: bytes, cases: CaseIds | None = N
         f"<h2>Spikes</h2><ul>{spikes}</ul>"
         f"<p>Method: {html.escape(series.method)}</p>"
         f"<h2>Cases per key</h2><table><tr><th>Key</th><th>Cases</th></tr>{rows}</table>"
-        "</body></html>")
+        f"{_clusters_html(found)}</body></html>")
 
 
 class IntelligencePanel(QWidget):
@@ -144,6 +200,7 @@ class IntelligencePanel(QWidget):
         self.workers = workers
         self.series: TrendSeries | None = None
         self.cases: CaseIds = {}
+        self.found: DecisionClusters | None = None
         self.loading = False
         self._seen: set[tuple[str, datetime]] = set()
         self.dimension = QComboBox(self)
@@ -169,6 +226,10 @@ class IntelligencePanel(QWidget):
         self.case_ids.setObjectName("spikeCases")
         self.case_ids.setAccessibleName("Cases behind the spike (ids only)")
         self.spikes.currentRowChanged.connect(self._spike_chosen)
+        self.clusters = QListWidget(self)
+        self.clusters.setObjectName("clusterList")
+        self.clusters.setAccessibleName("Clusters of decisions")
+        self.clusters.currentRowChanged.connect(self._cluster_chosen)
         row = QHBoxLayout()
         label = QLabel("&By:", self)
         label.setBuddy(self.dimension)
@@ -180,6 +241,8 @@ class IntelligencePanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.spikes)
+        layout.addWidget(QLabel("Clusters of decisions (last 24 hours):", self))
+        layout.addWidget(self.clusters)
         layout.addWidget(self.detail)
         layout.addWidget(self.case_ids)
         self.timer = QTimer(self)
@@ -202,19 +265,20 @@ class IntelligencePanel(QWidget):
         self.loading = True
         self.sig_busy.emit(True)
         dimension = self.current_dimension()
-        def op() -> tuple[TrendSeries, CaseIds]:
+        def op() -> tuple[TrendSeries, CaseIds, DecisionClusters]:
             series = self.client.trends(dimension)
             recent = sorted(series.spikes, key=lambda s: s.hour)[-SPIKES_WITH_CASES:]
             return series, {(s.key, s.hour): self.client.trend_cases(dimension, s.key, s.hour)
-                            for s in recent}
+                            for s in recent}, self.client.clusters()
 
         self.workers.run(op, self._got, self._failed)
 
-    def _got(self, got: tuple[TrendSeries, CaseIds]) -> None:
+    def _got(self, got: tuple[TrendSeries, CaseIds, DecisionClusters]) -> None:
         self.loading = False
         self.sig_busy.emit(False)
         self.cases = got[1]
         self.show_series(got[0])
+        self.show_clusters(got[2])
 
     def _failed(self, exc: BaseException) -> None:
         self.loading = False
@@ -223,7 +287,13 @@ class IntelligencePanel(QWidget):
 
     def show_series(self, series: TrendSeries) -> None:
         self.series = series
-        self.view.setChart(trend_chart(series))
+        chart = trend_chart(series)
+        for line in chart.series():
+            if isinstance(line, QScatterSeries):
+                line.clicked.connect(self._spike_clicked)
+            elif isinstance(line, QLineSeries):
+                line.clicked.connect(partial(self._line_clicked, line.name()))
+        self.view.setChart(chart)
         self.spikes.clear()
         self.case_ids.clear()
         for spike in series.spikes:
@@ -238,6 +308,56 @@ class IntelligencePanel(QWidget):
             self.notice.show()
             for spike in fresh:
                 self.sig_spike.emit(spike)
+
+    def show_clusters(self, found: DecisionClusters) -> None:
+        self.found = found
+        self.clusters.clear()
+        for cluster in found.clusters:
+            self.clusters.addItem(cluster_line(cluster))
+            self.clusters.item(self.clusters.count() - 1).setToolTip(
+                explain_cluster(cluster, found.method))
+        if not found.clusters:
+            self.clusters.addItem("No decisions of the last 24 hours share a key.")
+
+    def _cluster_chosen(self, row: int) -> None:
+        if self.found is None or not 0 <= row < len(self.found.clusters):
+            return
+        cluster = self.found.clusters[row]
+        self.detail.setText(explain_cluster(cluster, self.found.method))
+        self.case_ids.clear()
+        self.case_ids.addItems(cluster.case_ids)
+
+    def _spike_clicked(self, at: QPointF) -> None:
+        """A spike's mark on the chart picks it in the list (its explanation and cases)."""
+        if self.series is None:
+            return
+        hour = point_hour(self.series, at.x())
+        for row, spike in enumerate(self.series.spikes):
+            if spike.hour == hour and spike.count == round(at.y()):
+                self.spikes.setCurrentRow(row)
+                return
+
+    def _line_clicked(self, key: str, at: QPointF) -> None:
+        self.open_point(key, at.x())
+
+    def open_point(self, key: str, x: float) -> None:
+        """The ids of the cases behind one point of a line, fetched off the GUI thread."""
+        if self.series is None:
+            return
+        hour = point_hour(self.series, x)
+        dimension = self.series.dimension
+        self.detail.setText(f"Fetching the cases of {key} at {hour:%d %b %H:00} UTC…")
+
+        def op() -> TrendCases:
+            return self.client.trend_cases(dimension, key, hour)
+
+        self.workers.run(op, self._point_cases, self._failed)
+
+    def _point_cases(self, cases: TrendCases) -> None:
+        self.detail.setText(f"{cases.key} at {cases.hour:%d %b %H:00} UTC: "
+                            f"{cases_text(cases).split(':')[0]}.")
+        self.case_ids.clear()
+        self.case_ids.addItems(cases.case_ids)
 
     def _spike_chosen(self, row: int) -> None:
         if self.series is None or not 0 <= row < len(self.series.spikes):
@@ -261,5 +381,6 @@ class IntelligencePanel(QWidget):
         """Write the HTML report of the trend shown; False when nothing is loaded yet."""
         if self.series is None:
             return False
-        path.write_text(report_html(self.series, self.chart_png(), self.cases), encoding="utf-8")
+        path.write_text(report_html(self.series, self.chart_png(), self.cases, self.found),
+                        encoding="utf-8")
         return True

@@ -455,4 +455,11 @@ class Tour(QObject):
             found += (f", {spike.key} at {spike.hour:%H:00} UTC: {spike.count} cases against a "
                       f"threshold of {spike.threshold:g}, "
                       f"{len(behind.case_ids) if behind else 0} case ids listed")
+        emerging = [c for c in (intel.found.clusters if intel.found else []) if c.emerging]
+        if emerging:
+            intel.clusters.setCurrentRow(0)
+            self.console_shot("console-intelligence-cluster")
+            first = emerging[0]
+            found += (f"; {len(emerging)} emerging cluster(s) of decisions, first "
+                      f"{first.kind.replace('_', ' ')} {first.key}: {first.count} cases")
         self.console_summary += f"{found}; report written to {report.name}"

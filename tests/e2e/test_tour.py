@@ -107,12 +107,17 @@ def test_the_tour_shows_the_demo_spike_with_its_cases_and_writes_the_report(
     out, stdout = tour_run
     found = re.search(r"intelligence: 1 spike\(s\) by reporter organisation, SafeNet Flaggers "
                       r"\(fictional\) at \d\d:00 UTC: \d+ cases against a threshold of "
-                      r"[\d.]+, (\d+) case ids listed; report written to trend-report.html",
-                      stdout)
+                      r"[\d.]+, (\d+) case ids listed; (\d+) emerging cluster\(s\) of decisions, "
+                      r"first (.+?): (\d+) cases; report written to trend-report.html", stdout)
     assert found, stdout[-2000:]
     assert int(found.group(1)) >= 9  # the burst's nine, and any demo case of that hour
+    # the burst's nine decisions cite AD-SCAM-1, a citation the demo's week did not need
+    assert found.group(3) == "policy citation AD-SCAM-1"
+    assert int(found.group(4)) >= 9
+    assert any(p.name.endswith("-console-intelligence-cluster.png") for p in out.glob("*.png"))
     assert any(p.name.endswith("-console-intelligence-spike.png") for p in out.glob("*.png"))
     report = (out / "trend-report.html").read_text(encoding="utf-8")
     assert "SafeNet Flaggers (fictional)" in report
     assert "median + MAD" in report
     assert report.count("<img") == 1  # the chart; never media
+    assert "<h2>Clusters of decisions</h2>" in report

@@ -108,7 +108,7 @@ def trend_chart(series: TrendSeries) -> QChart:
             line = lines[point.key] = QLineSeries()
             line.setName(point.key)
             line.setPointsVisible(True)  # every hour a mark to click, a lone one too
-            line.setMarkerSize(6.0)
+            line.setMarkerSize(5.0)
         line.append(_hour_index(series, point.bucket_start), point.count)
         top = max(top, point.count)
     marks = QScatterSeries()

@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         self.queue_spikes.sig_new.connect(lambda fresh: self.statusBar().showMessage(
             f"New spike in {spike_line(fresh[-1])}: Help > Spikes in my queues (Ctrl+Shift+K)",
             15000))
+        self.queue_spikes.sig_pull.connect(lambda queue: self.flow.pull(queue=queue))
         self.match_banner.sig_apply.connect(self.apply_match)
         self.match_banner.sig_group.connect(self.decide_group)
         f.sig_loading.connect(self.on_loading)

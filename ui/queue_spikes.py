@@ -2,8 +2,9 @@
 hours of the queues the team works, each spike explained), read every few minutes on the
 session pool, never on the GUI thread. A new spike shows a quiet notice in the status bar
 (its explanation in the tooltip) and a status message once; Help > Spikes in my queues…
-lists them all. The notice carries counts only: the cases behind a spike come to the
-reviewer through the queue, safeguarded and counted like any other."""
+lists them all, with a button that pulls cases from the newest spike's queue. The notice
+carries counts only: the cases behind a spike come to the reviewer through the queue, one
+click away, safeguarded and counted like any other."""
 
 from __future__ import annotations
 
@@ -36,9 +37,11 @@ def spike_explained(spike: SpikeAlert) -> str:
 class QueueSpikeNotice(QObject):
     """Signals:
         sig_new(list): spikes not seen before in this session (SpikeAlert), newest last.
+        sig_pull(str): the reviewer asked for cases from this queue (a spike's key).
     """
 
     sig_new = Signal(list)
+    sig_pull = Signal(str)
 
     def __init__(self, session: ReviewSession, workers: Workers, window: QWidget) -> None:
         super().__init__(window)
@@ -97,5 +100,11 @@ class QueueSpikeNotice(QObject):
         box = QMessageBox(QMessageBox.Icon.Information, "Spikes in my queues", text,
                           QMessageBox.StandardButton.Close, self.window)
         box.setObjectName("queueSpikes")
+        if spikes:
+            queue = max(spikes, key=lambda s: s.hour).key
+            pull = box.addButton(f"Pull cases from queue {queue}",
+                                 QMessageBox.ButtonRole.AcceptRole)
+            pull.setObjectName("pullSpikeQueue")
+            pull.clicked.connect(lambda: self.sig_pull.emit(queue))
         box.show()
         self.refresh()

@@ -4,8 +4,10 @@ Undo takes the last decision back out of the outbox while it is unsent
 (`ReviewSession.undo_last_decision`); its case opens again, undecided, as a fresh view
 (blurred). When nothing is left to undo, or the sync engine sent it first, the status bar
 says so. A synced decision is corrected instead: choose one of this computer's synced
-decisions still in force, decide it again with a reason for the correction; the correction
-goes through the outbox like any decision. Every call runs on the session worker."""
+decisions still in force, decide it again with a reason for the correction (and, when the
+case's source asks for them, a legal ground or a claim's outcome, filled in from the decision
+corrected); the correction goes through the outbox like any decision, refused before it is
+queued when it lacks what the source needs. Every call runs on the session worker."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QWidget,
 )
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
 from reviewer_app.client.undo import AlreadySent, Correctable, NothingToUndo
 from reviewer_app.domain import POLICY_CODES, Action, Decision
 from ui.review_flow import ReviewFlow
+from ui.views.source_fields import SourceFields
 
 ACTIONS = [a for a in Action if a is not Action.ESCALATE]
 """What a correction may decide: a final decision (an escalation is not a correction)."""
@@ -77,12 +81,21 @@ class CorrectionDialog(QDialog):
         self.reason = QLineEdit(self)
         self.why = QLineEdit(self)
         self.why.setPlaceholderText("required: what was wrong")
+        self.source_fields = SourceFields(self)
+        fields = self.source_fields
+        ground_row, claim_row = QHBoxLayout(), QHBoxLayout()
+        ground_row.addWidget(fields.ground)
+        ground_row.addWidget(fields.ground_text, 1)
+        claim_row.addWidget(fields.outcome)
+        claim_row.addWidget(fields.counter_notice)
         form = QFormLayout(self)
         form.addRow("Decision", self.decision)
         form.addRow("Decide instead", self.action)
         form.addRow("Policy citation", self.citations)
         form.addRow("Reason", self.reason)
         form.addRow("Why corrected", self.why)
+        form.addRow("Legal ground (regulator, legal order)", ground_row)
+        form.addRow("Claim outcome (IP claim)", claim_row)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)
@@ -90,7 +103,15 @@ class CorrectionDialog(QDialog):
         form.addRow(self.buttons)
         self.why.textChanged.connect(self._check)
         self.citations.textChanged.connect(self._check)
+        self.decision.currentIndexChanged.connect(self._fill)
+        self._fill()
         self._check()
+
+    def _fill(self) -> None:
+        """The chosen decision's own ground and claim outcome, to keep or change."""
+        if self.choices:
+            chosen = self.chosen()
+            self.source_fields.fill(chosen.legal_ground, chosen.claim)
 
     def refs(self) -> list[str]:
         return [c.strip() for c in self.citations.text().split(",") if c.strip()]
@@ -118,10 +139,12 @@ def correct(parent: QWidget, flow: ReviewFlow) -> None:
             return
         old, action = dialog.chosen(), dialog.action.currentData()
         refs, reason, why = dialog.refs(), dialog.reason.text().strip(), dialog.why.text()
+        ground, claim = dialog.source_fields.legal_ground(), dialog.source_fields.claim()
 
         def op() -> object:
             return session.correct_decision(old.client_id, action, correction_reason=why,
-                                            policy_refs=refs, reason=reason)
+                                            policy_refs=refs, reason=reason,
+                                            legal_ground=ground, claim=claim)
 
         flow.workers.run(op, lambda _body: flow.sig_message.emit(
             f"Correction of case {old.case_id} saved; it syncs like a decision."), flow._failed)

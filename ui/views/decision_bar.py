@@ -26,12 +26,10 @@ from reviewer_app.domain import (
     POLICY_TAXONOMY,
     Action,
     Case,
-    ClaimOutcome,
     ClaimResolution,
     EscalationTeam,
     HarmCategory,
     LegalGround,
-    LegalGroundCode,
     PolicyArea,
     PolicyRef,
     Source,
@@ -40,6 +38,7 @@ from reviewer_app.domain import (
 from reviewer_app.replies import ReplyError
 from ui.views.case_view import humanise
 from ui.views.reply_preview import ReplyChooser, fill
+from ui.views.source_fields import SourceFields
 
 ACTION_KEYS: dict[Action, str] = {
     Action.REMOVE: "R",
@@ -174,30 +173,10 @@ class DecisionBar(QWidget):
         self.reason.setPlaceholderText("Reason (W to type, Enter to return to the case)")
         self.reason.setMaxLength(4000)
 
-        self.ground = QComboBox(self)
-        self.ground.setObjectName("legalGround")
-        self.ground.setAccessibleName("Legal ground")
-        self.ground.addItem("(no legal ground)", "")
-        for code in LegalGroundCode:
-            self.ground.addItem(humanise(code), code.value)
-        self.ground_text = QLineEdit(self)
-        self.ground_text.setObjectName("legalGroundExplanation")
-        self.ground_text.setAccessibleName("Legal ground explanation")
-        self.ground_text.setPlaceholderText("Why this ground applies")
-        self.ground_text.setMaxLength(2000)
-        self.outcome = QComboBox(self)
-        self.outcome.setObjectName("claimOutcome")
-        self.outcome.setAccessibleName("Claim outcome")
-        self.outcome.addItem("(no claim outcome)", "")
-        for outcome in ClaimOutcome:
-            self.outcome.addItem(humanise(outcome), outcome.value)
-        self.counter_notice = QComboBox(self)
-        self.counter_notice.setObjectName("counterNotice")
-        self.counter_notice.setAccessibleName("Counter-notice possible")
-        for text, value in (("Counter-notice: not said", None),
-                            ("Counter-notice possible", True),
-                            ("No counter-notice", False)):
-            self.counter_notice.addItem(text, value)
+        self.source_fields = SourceFields(self)
+        fields = self.source_fields
+        self.ground, self.ground_text = fields.ground, fields.ground_text
+        self.outcome, self.counter_notice = fields.outcome, fields.counter_notice
         self.reply = ReplyChooser(self)
         source_row = QHBoxLayout()
         reply_label = QLabel("Repl&y", self)
@@ -266,10 +245,7 @@ class DecisionBar(QWidget):
         self.set_appeal(False)
         self.reason.clear()
         self.also_cite.clear()
-        self.ground.setCurrentIndex(0)
-        self.ground_text.clear()
-        self.outcome.setCurrentIndex(0)
-        self.counter_notice.setCurrentIndex(0)
+        self.source_fields.fill(None, None)
         self.reply.set_templates([])  # the case's own come from the session (main window)
         self._show_source_fields(case)
         code = ""
@@ -293,17 +269,10 @@ class DecisionBar(QWidget):
         self.counter_notice.setVisible(copyright_claim)
 
     def legal_ground(self) -> LegalGround | None:
-        code, text = str(self.ground.currentData() or ""), self.ground_text.text().strip()
-        if not code or not text:
-            return None
-        return LegalGround(code=LegalGroundCode(code), explanation=text)
+        return self.source_fields.legal_ground()
 
     def claim(self) -> ClaimResolution | None:
-        outcome = str(self.outcome.currentData() or "")
-        if not outcome:
-            return None
-        return ClaimResolution(outcome=ClaimOutcome(outcome),
-                               counter_notice_possible=self.counter_notice.currentData())
+        return self.source_fields.claim()
 
     def source_shortfall(self, action: Action) -> str | None:
         """The sentence for the first field this decision lacks under the case's source (the

@@ -14,7 +14,6 @@ pattern therefore raises nothing: each hour is compared with the same hour of ot
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,13 +54,23 @@ def baseline_of(series: Mapping[datetime, int], hour: datetime, weeks: int) -> l
     return [series.get(hour - WEEK * back, 0) for back in range(1, weeks + 1)]
 
 
+def _median(values: list[int] | list[float]) -> float:
+    """statistics.median's value, without its generality: it runs for every hour and key
+    of a trend (17,000 times for a 92-day read of 8 keys)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
 def judge(series: Mapping[datetime, int], hour: datetime,
           rule: SpikeRule = SpikeRule()) -> Spike | None:
     """The alert for `hour`, or None when its count is within its baseline."""
     count = series.get(hour, 0)
     baseline = baseline_of(series, hour, rule.weeks)
-    median = float(statistics.median(baseline))
-    mad = float(statistics.median(abs(x - median) for x in baseline))
+    median = _median(baseline)
+    mad = _median([abs(x - median) for x in baseline])
     scale = max(1.4826 * mad, math.sqrt(max(median, 1.0)))
     threshold = median + rule.k * scale
     if count < rule.min_count or count <= threshold:

@@ -32,5 +32,5 @@ workers=${TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}
 echo "== pytest (real keyring under dbus-run-session, $workers workers)"
 dbus-run-session -- sh -c '
   echo -n "$TEST_KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  exec python -m pytest -n "$0" "$@"
+  exec python -m pytest -n "$0" --durations=25 "$@"
 ' "$workers" "$@"

@@ -3,8 +3,13 @@ else, with its baseline, threshold and method; a weekly pattern alone raises not
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reviewer_app import spikes as spikes_module
 from reviewer_app.spikes import SpikeRule, judge, spikes
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
@@ -67,3 +72,8 @@ def test_a_few_cases_in_an_empty_hour_are_not_a_spike() -> None:
     alert = judge(series, at)
     assert alert is not None
     assert alert.baseline == (0, 0, 0, 0)
+
+
+@given(st.lists(st.integers(0, 1000), min_size=1, max_size=12))
+def test_the_median_is_statistics_median(values: list[int]) -> None:
+    assert spikes_module._median(values) == statistics.median(values)

@@ -72,6 +72,12 @@ def sla_state(minutes: int, warning_minutes: int = DEFAULT_WARNING_MINUTES) -> s
     return "SLA on track"
 
 
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole})
+"""The roles data() answers; the view asks for a dozen more per cell, per paint."""
+
+
 class QueueModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
@@ -112,6 +118,8 @@ class QueueModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
+            return None
+        if role not in _ROLES:
             return None
         case = self.cases[index.row()]
         col = index.column()

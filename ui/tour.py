@@ -425,7 +425,30 @@ class Tour(QObject):
             f"lead console: policy version {editor.in_force.version} saved; dashboard of "
             f"{len(dashboard.dashboard.people)} people, "
             f"{sum(1 for p in dashboard.dashboard.people if p.near_cap)} near a cap")
+        yield from self._quality()
         yield from self._intelligence()
+
+    def _quality(self) -> Generator[tuple[str, Condition], None, None]:
+        """The demo's blind second reviews (seed_quality): agreement, kappa, and the one
+        disagreement waiting for the lead."""
+        assert self.console is not None
+        window = self.console.window
+        quality = window.quality
+        if quality is None:
+            return
+        window.act_quality.trigger()
+        quality.refresh()
+        yield "the quality figures", lambda: quality.figures is not None and not quality.loading
+        assert quality.figures is not None
+        overall = quality.figures.overall
+        if quality.disagreements:
+            quality.list.selectRow(0)
+        self.console_shot("console-quality")
+        percent = f"{overall.percent:.0f} %" if overall.percent is not None else "no"
+        self.console_summary += (
+            f"; quality: {overall.n} second reviews, {percent} agreement, "
+            f"{sum(1 for d in quality.disagreements if d.resolved_at is None)} open "
+            "disagreement(s)")
 
     def _intelligence(self) -> Generator[tuple[str, Condition], None, None]:
         """The demo's spike (seed_trends: one trusted flagger's burst), explained, with the

@@ -274,7 +274,9 @@ def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: boo
     near-duplicate and hash-bank cases (`seed_matches`); with `trends` (and `history` or
     `matches`, whose colleagues decide it), a burst of one trusted flagger's reports and
     five weeks of hourly counts behind it, so the Intelligence tab has a spike to explain
-    (`seed_trends`). Tests leave `history`, `media`, `matches` and `trends` off: they count
+    (`seed_trends`), and blind second reviews of the burst's decisions, one of them
+    disagreeing and one waiting for the demo specialist (`seed_quality`). Tests leave
+    `history`, `media`, `matches` and `trends` off: they count
     what they do themselves (and most ask `decidable_as_is`, see
     `demo_case`)."""
     upgrade_head(db_url)
@@ -305,10 +307,14 @@ def seed_demo(db_url: str, *, cases: int = 12, history: bool = False, media: boo
         seed_history(db_url, accounts)
     if case_count == 0 and trends and (history or matches):
         from reviewer_app.service.seed_matches import COLLEAGUE
+        from reviewer_app.service.seed_quality import add_quality_history
         from reviewer_app.service.seed_trends import add_trend_history
 
-        add_trend_history(db_url, datetime.now(UTC),
-                          accounts.members if history else (COLLEAGUE,), media_dir=media_dir)
+        burst = add_trend_history(db_url, datetime.now(UTC),
+                                  accounts.members if history else (COLLEAGUE,),
+                                  media_dir=media_dir)
+        add_quality_history(db_url, burst, accounts.team, datetime.now(UTC),
+                            signing_in=accounts.specialist[0])
     return accounts
 
 
@@ -568,7 +574,7 @@ def seed_history(db_url: str, accounts: DemoAccounts | None = None, *,
                      migrate=False, hasher=cheap)
         with db.write() as s:
             ids = dict(s.execute(select(User.username, User.id)
-                                 .where(User.username.in_(accounts.members))).tuples().all())
+                                 .where(User.username.in_(accounts.members))).all())
             _write_history(s, accounts, ids, now, random.Random(seed))
     finally:
         db.dispose()

@@ -84,11 +84,15 @@ def test_the_tour_goes_on_to_the_lead_console(tour_run: tuple[Path, str]) -> Non
     out, stdout = tour_run
     assert re.search(r"tour: lead console: policy version \d+ saved; dashboard of \d+ people",
                      stdout), stdout[-2000:]
+    # the demo's blind second reviews (seed_quality): six, one of them disagreeing
+    assert "; quality: 6 second reviews, 83 % agreement, 1 open disagreement(s)" in stdout, \
+        stdout[-2000:]
     shots = sorted(p.name for p in out.glob("*.png"))
     console = [n for n in shots if "-console-" in n]
     for step in ("console-policy-in-force", "console-policy-edit-preview", "console-preview",
                  "console-policy-diff", "console-policy-saved", "console-dashboard",
-                 "console-chart-today", "console-chart-trend", "console-chart-spread"):
+                 "console-chart-today", "console-chart-trend", "console-chart-spread",
+                 "console-quality"):
         assert any(n.endswith(f"-{step}.png") for n in console), f"no {step}: {shots}"
     assert not [n for n in console if (out / "viewer" / n).exists()]
     preview = next(out / n for n in console if n.endswith("-console-preview.png"))

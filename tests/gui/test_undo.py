@@ -45,6 +45,16 @@ def _correction_synced(ws: Any) -> bool:
             OutboxItem.kind == ItemKind.CORRECTION.value))) == [ItemState.SYNCED.value]
 
 
+def _service_decisions(live_service: Any, case_id: str) -> list[DecisionRow]:
+    db = Database(live_service.db_url, pool_size=1)
+    try:
+        with db.read() as s:
+            return list(s.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id)
+                                  .order_by(DecisionRow.id)))
+    finally:
+        db.dispose()
+
+
 def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
         qtbot: Any, workstation: Any, live_service: Any) -> None:
     ws = workstation
@@ -94,13 +104,7 @@ def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
                    | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: "Correction of case" in status.currentMessage(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: _correction_synced(ws), timeout=WAIT_MS)
-    db = Database(live_service.db_url, pool_size=1)
-    try:
-        with db.read() as s:
-            rows = list(s.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id)
-                                  .order_by(DecisionRow.id)))
-    finally:
-        db.dispose()
+    rows = _service_decisions(live_service, case_id)
     assert [(r.action, r.superseded_by is None) for r in rows] == [("keep", False),
                                                                    ("label", True)]
 
@@ -150,13 +154,7 @@ def test_a_correction_to_restrict_a_regulator_case_gives_its_legal_ground(
     correct(ground=True)
     qtbot.waitUntil(lambda: "Correction of case" in status.currentMessage(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: _correction_synced(ws), timeout=WAIT_MS)
-    db = Database(live_service.db_url, pool_size=1)
-    try:
-        with db.read() as s:
-            rows = list(s.scalars(select(DecisionRow).where(DecisionRow.case_id == case_id)
-                                  .order_by(DecisionRow.id)))
-    finally:
-        db.dispose()
+    rows = _service_decisions(live_service, case_id)
     assert [(r.action, r.legal_ground) for r in rows] == [("keep", None),
                                                           ("remove", "illegal_content")]
     assert rows[1].legal_ground_explanation == "Illegal under the cited statute (simulated)"

@@ -108,6 +108,7 @@ class QualityPanel(QWidget):
         self.team: str | None = None
         self.loading = False
         self.disagreements: list[QaDisagreement] = []
+        self.figures: QaAgreement | None = None
         self.share = QSpinBox(self)
         self.share.setObjectName("qaShare")
         self.share.setRange(0, 100)
@@ -191,6 +192,7 @@ class QualityPanel(QWidget):
         who = f" (set by {config.updated_by})" if config.updated_by else ""
         self.config_note.setText(f"{config.share_percent} % sampled{who}: {config.reason}")
         _fill(self.agreement, agreement_rows(agreement))
+        self.figures = agreement
         self.disagreements = list(listed.disagreements)
         _fill(self.list, [disagreement_row(d) for d in self.disagreements])
 

@@ -174,9 +174,9 @@ class DecisionBar(QWidget):
         self.reason.setMaxLength(4000)
 
         self.source_fields = SourceFields(self)
-        fields = self.source_fields
-        self.ground, self.ground_text = fields.ground, fields.ground_text
-        self.outcome, self.counter_notice = fields.outcome, fields.counter_notice
+        source = self.source_fields
+        self.ground, self.ground_text = source.ground, source.ground_text
+        self.outcome, self.counter_notice = source.outcome, source.counter_notice
         self.reply = ReplyChooser(self)
         source_row = QHBoxLayout()
         reply_label = QLabel("Repl&y", self)

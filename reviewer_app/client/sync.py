@@ -152,6 +152,8 @@ class SyncEngine:
         except ClientError as exc:
             return self._failed(getattr(exc, "retry_after_s", None), str(exc))
         self._last_report = report
+        if isinstance(failure, OnBreak | CapReached | ShiftLimit):
+            return self._held(failure)
         if failure is not None:
             if isinstance(failure, LoginRequired):
                 return self._failed(None, "sign-in needed")
@@ -178,6 +180,19 @@ class SyncEngine:
                 listener(reading)
             except Exception:  # a listener's bug must not stop the syncing
                 log.exception("a safeguards listener failed")
+
+    def _held(self, refusal: OnBreak | CapReached | ShiftLimit) -> float:
+        """The service answered and holds items back until a break (or a limit) ends: that
+        is no network failure. The client stays online, takes the service's reading (so a
+        break the client had not heard of, or one that runs longer on the service's clock,
+        locks the workstation now), and tries again when the service said, not after an
+        exponential backoff that could leave decisions unsent minutes after the break."""
+        self._attempt = 0
+        self._online = True
+        self._last_error = str(refusal)
+        self._take_reading()
+        wait = refusal.retry_after_s if refusal.retry_after_s else self.base_backoff_s
+        return min(wait, self.max_backoff_s * 4) + self._rng.uniform(0.0, self.base_backoff_s)
 
     def _failed(self, retry_after_s: float | None, message: str) -> float:
         self._online = False

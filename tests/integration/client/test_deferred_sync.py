@@ -48,6 +48,22 @@ def test_a_decision_made_during_a_break_waits_in_the_outbox_and_syncs_after_it(
         assert case.id not in _service_decisions(live_service.db_url)
         assert session.sync().remaining == 1  # asked again: still held back, still pending
 
+        # The background engine's pass: the service answered, so the workstation stays
+        # online; it reads the break the client had missed (the listener locks the window
+        # on it) and comes back when the break ends, not after an exponential backoff.
+        engine = session.engine
+        readings: list[Any] = []
+        engine.add_reading_listener(readings.append)
+        delay = engine.step()
+        assert engine.status.online
+        assert "break" in engine.status.last_error
+        assert readings, "the service's break state was not read"
+        assert readings[-1].status.break_state.state != "reviewing"
+        left = (datetime.fromisoformat(granted.json()["expires_at"])
+                - session.clock.now()).total_seconds()
+        assert left - 2 <= delay <= left + engine.base_backoff_s + 2
+        assert session.outbox_counts().pending == 1
+
         ended = lead.call("DELETE", f"/teams/{team}/overrides/{granted.json()['id']}")
         assert ended.status_code in (200, 204), ended.text
         report = session.sync()

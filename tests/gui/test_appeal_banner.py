@@ -55,7 +55,9 @@ def test_an_appeal_case_shows_its_banner_and_uphold_reaches_the_service(
 
     problems: list[str] = []
     bar.sig_problem.connect(problems.append)
-    bar.decision_actions[next(iter(bar.decision_actions))].trigger()  # a plain decision
+    plain = bar.decision_actions[next(iter(bar.decision_actions))]
+    qtbot.waitUntil(lambda: plain.isEnabled() and bar.under_appeal, timeout=10_000)
+    plain.trigger()  # a plain decision
     assert problems
     assert "appeal" in problems[-1]
     assert workstation.flow.open_id == case_id  # nothing decided

@@ -74,13 +74,17 @@ def explain(spike: SpikeAlert) -> str:
             f"Method: {spike.method}")
 
 
-def explain_cluster(cluster: DecisionCluster, method: str) -> str:
-    """One cluster in words: its figures and the rule that judged it."""
+def cluster_figures(cluster: DecisionCluster) -> str:
+    """One cluster's figures in words, and what the rule made of them."""
     verdict = "emerging" if cluster.emerging else "not emerging"
     return (f"{CLUSTER_KINDS[cluster.kind]} {cluster.key}: {cluster.count} cases decided in "
             f"the window, {cluster.baseline} in the days before (expected "
-            f"{cluster.expected:g}, threshold {cluster.threshold:g}): {verdict}. "
-            f"Rule: {method}")
+            f"{cluster.expected:g}, threshold {cluster.threshold:g}): {verdict}.")
+
+
+def explain_cluster(cluster: DecisionCluster, method: str) -> str:
+    """One cluster in words: its figures and the rule that judged it."""
+    return f"{cluster_figures(cluster)} Rule: {method}"
 
 
 def cluster_line(cluster: DecisionCluster) -> str:
@@ -145,7 +149,7 @@ def _clusters_html(found: DecisionClusters | None) -> str:
     if found is None:
         return ""
     items = "".join(
-        f"<li>{html.escape(explain_cluster(c, found.method).split(' Rule: ')[0])}<br>"
+        f"<li>{html.escape(cluster_figures(c))}<br>"
         f"{html.escape('Cases: ' + ', '.join(c.case_ids))}</li>" for c in found.clusters) \
         or "<li>No decisions share a key in this window.</li>"
     return (f"<h2>Clusters of decisions</h2><p>Decided {found.since:%Y-%m-%d %H:%M} to "
@@ -351,7 +355,8 @@ class IntelligencePanel(QWidget):
         def op() -> TrendCases:
             return self.client.trend_cases(dimension, key, hour)
 
-        self.workers.run(op, self._point_cases, self._failed)
+        self.workers.run(op, self._point_cases, lambda exc: self.sig_message.emit(
+            console_message(exc, "reading the cases behind the point")))
 
     def _point_cases(self, cases: TrendCases) -> None:
         self.detail.setText(f"{cases.key} at {cases.hour:%d %b %H:00} UTC: "

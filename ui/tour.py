@@ -34,6 +34,10 @@ Condition = Callable[[], bool]
 STEP_TIMEOUT_S = 60.0
 BREAK_TIMEOUT_S = 30 * 60.0
 """An enforced break is waited out in full, however long the team policy makes it."""
+SYNC_TIMEOUT_S = 180.0
+"""Waiting for the service: a decision the service holds back until its break ends (its
+clock may end the break seconds after the workstation's), on a machine other work keeps
+busy."""
 TOUR_ACTIONS = (Action.REMOVE, Action.KEEP, Action.LABEL, Action.RESTRICT, Action.ESCALATE,
                 Action.REQUEST_INFO)
 
@@ -85,7 +89,9 @@ class Tour(QObject):
         assert self._script is not None
         try:
             self._waiting = next(self._script)
-            limit = BREAK_TIMEOUT_S if "break" in self._waiting[0] else STEP_TIMEOUT_S
+            what = self._waiting[0]
+            limit = (BREAK_TIMEOUT_S if "break" in what else
+                     SYNC_TIMEOUT_S if "synced" in what else STEP_TIMEOUT_S)
             self._deadline = time.monotonic() + limit
         except StopIteration:
             self._finish(0)
@@ -112,7 +118,19 @@ class Tour(QObject):
             self._advance()
         elif time.monotonic() > self._deadline:
             print(f"tour: stalled waiting for {what}", file=sys.stderr)
+            print(f"tour: sync then: {self._sync_words()}", file=sys.stderr)
             self._finish(1)
+
+    def _sync_words(self) -> str:
+        """What the sync engine was doing, for a stall's message (the engine's status reads
+        the local store: the tour has stopped, the GUI may wait on it)."""
+        try:
+            state = self.ws.sync.status
+        except Exception as exc:  # the message must not hide the stall behind another error
+            return f"unknown ({type(exc).__name__})"
+        return (f"{'online' if state.online else 'offline'}, {state.pending} pending, next "
+                f"pass in {state.next_attempt_in_s:.0f} s, "
+                f"last error: {state.last_error or 'none'}")
 
     def _finish(self, code: int) -> None:
         self._timer.stop()

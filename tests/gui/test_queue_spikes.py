@@ -17,10 +17,9 @@ from sqlalchemy import create_engine, select
 from reviewer_app.service.models import CaseRow, User
 from reviewer_app.service.seed import add_case, seed_demo
 from reviewer_app.service.seed_trends import burst_cases
-from reviewer_app.service.server import start_in_thread
 from reviewer_app.service.settings import ServiceSettings
 from tests.gui.test_workstation import WAIT_MS
-from tests.helpers.service_fixtures import LiveService
+from tests.helpers.service_fixtures import LiveService, serving
 
 
 @pytest.fixture
@@ -28,12 +27,8 @@ def live_service(service_settings: ServiceSettings) -> Iterator[LiveService]:
     """The demo service with its trend history and burst (the workstation fixture uses it)."""
     accounts = seed_demo(service_settings.db_url, cases=12, matches=True, trends=True,
                          decidable_as_is=True)
-    running = start_in_thread(service_settings)
-    try:
-        yield LiveService(url=running.url, accounts=accounts, db_url=service_settings.db_url,
-                          settings=service_settings, running=running)
-    finally:
-        running.stop()
+    with serving(service_settings, accounts) as live:
+        yield live
 
 
 def test_the_spike_in_my_queue_shows_in_the_status_bar_and_on_request(

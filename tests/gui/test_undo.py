@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,19 @@ def _correction_synced(ws: Any) -> bool:
     with ws.session.store.read() as db:
         return list(db.scalars(select(OutboxItem.state).where(
             OutboxItem.kind == ItemKind.CORRECTION.value))) == [ItemState.SYNCED.value]
+
+
+def _in_the_correction_dialog(fill: Callable[[CorrectionDialog], None]) -> None:
+    """Once the correction dialog is open (modal), `fill` it and press OK."""
+    def attempt() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, CorrectionDialog):
+            QTimer.singleShot(20, attempt)
+            return
+        fill(dialog)
+        dialog.accept()
+
+    QTimer.singleShot(0, attempt)
 
 
 def _service_decisions(live_service: Any, case_id: str) -> list[DecisionRow]:
@@ -89,17 +103,12 @@ def test_ctrl_z_undoes_the_last_decision_and_shows_the_case_again(
     ws.sync.start()
     qtbot.waitUntil(lambda: _synced(ws, case_id), timeout=WAIT_MS)
 
-    def fill() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, CorrectionDialog):
-            QTimer.singleShot(20, fill)
-            return
+    def fill(dialog: CorrectionDialog) -> None:
         assert dialog.chosen().case_id == case_id
         dialog.action.setCurrentIndex(dialog.action.findData(Action.LABEL))
         dialog.why.setText("a warning screen fits better")
-        dialog.accept()
 
-    QTimer.singleShot(0, fill)
+    _in_the_correction_dialog(fill)
     QTest.keyClick(ws.window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
                    | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: "Correction of case" in status.currentMessage(), timeout=WAIT_MS)
@@ -131,11 +140,7 @@ def test_a_correction_to_restrict_a_regulator_case_gives_its_legal_ground(
     status = ws.window.statusBar()
 
     def correct(ground: bool) -> None:
-        def fill() -> None:
-            dialog = QApplication.activeModalWidget()
-            if not isinstance(dialog, CorrectionDialog):
-                QTimer.singleShot(20, fill)
-                return
+        def fill(dialog: CorrectionDialog) -> None:
             assert dialog.chosen().case_id == case_id
             assert dialog.source_fields.legal_ground() is None  # the kept decision had none
             dialog.action.setCurrentIndex(dialog.action.findData(Action.REMOVE))
@@ -144,9 +149,8 @@ def test_a_correction_to_restrict_a_regulator_case_gives_its_legal_ground(
                 fields = dialog.source_fields
                 fields.ground.setCurrentIndex(fields.ground.findData("illegal_content"))
                 fields.ground_text.setText("Illegal under the cited statute (simulated)")
-            dialog.accept()
 
-        QTimer.singleShot(0, fill)
+        _in_the_correction_dialog(fill)
         ws.window.act_correct.trigger()  # Ctrl+Shift+Z (the window may not be active again)
 
     correct(ground=False)

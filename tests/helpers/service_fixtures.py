@@ -4,6 +4,7 @@ process (`live_service`) or as a child process that tests may kill and restart
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -68,16 +69,24 @@ def service_settings(tmp_path: Path) -> ServiceSettings:
     return ServiceSettings(db_url=f"sqlite:///{tmp_path / 'service.db'}", **FAST_HASHING)
 
 
+@contextlib.contextmanager
+def serving(settings: ServiceSettings, accounts: DemoAccounts) -> Iterator[LiveService]:
+    """The service on `settings`' database (seeded by the caller), in a thread on 127.0.0.1
+    (random port), stopped afterwards."""
+    running = start_in_thread(settings)
+    try:
+        yield LiveService(url=running.url, accounts=accounts, db_url=settings.db_url,
+                          settings=settings, running=running)
+    finally:
+        running.stop()
+
+
 @pytest.fixture
 def live_service(service_settings: ServiceSettings) -> Iterator[LiveService]:
     """The seeded demo service, serving in a thread on 127.0.0.1 (random port)."""
-    accounts = seed_demo(service_settings.db_url, decidable_as_is=True)
-    running = start_in_thread(service_settings)
-    try:
-        yield LiveService(url=running.url, accounts=accounts, db_url=service_settings.db_url,
-                          settings=service_settings, running=running)
-    finally:
-        running.stop()
+    with serving(service_settings, seed_demo(service_settings.db_url,
+                                             decidable_as_is=True)) as live:
+        yield live
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen[bytes] | None = None,

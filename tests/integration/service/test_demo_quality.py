@@ -12,21 +12,16 @@ import pytest
 from reviewer_app.contract import QA_QUEUE
 from reviewer_app.service.seed import seed_demo
 from reviewer_app.service.seed_quality import REVIEWED_TASKS
-from reviewer_app.service.server import start_in_thread
 from reviewer_app.service.settings import ServiceSettings
-from tests.helpers.service_fixtures import LiveService
+from tests.helpers.service_fixtures import LiveService, serving
 from tests.integration.service.test_intake import _as
 
 
 @pytest.fixture
 def demo(service_settings: ServiceSettings) -> Iterator[LiveService]:
     accounts = seed_demo(service_settings.db_url, cases=4, history=True, trends=True)
-    running = start_in_thread(service_settings)
-    try:
-        yield LiveService(url=running.url, accounts=accounts, db_url=service_settings.db_url,
-                          settings=service_settings, running=running)
-    finally:
-        running.stop()
+    with serving(service_settings, accounts) as live:
+        yield live
 
 
 def test_the_demo_has_second_reviews_a_disagreement_and_one_waiting(demo: LiveService) -> None:

@@ -16,10 +16,9 @@ from reviewer_app.domain import CaseStatus
 from reviewer_app.service.models import CaseRow
 from reviewer_app.service.seed import seed_demo
 from reviewer_app.service.seed_trends import BURST_ORGANISATION, BURST_SIZE, burst_hour
-from reviewer_app.service.server import start_in_thread
 from reviewer_app.service.settings import ServiceSettings
 from reviewer_app.service.trends import DIMENSIONS
-from tests.helpers.service_fixtures import LiveService
+from tests.helpers.service_fixtures import LiveService, serving
 from tests.integration.service.test_intake import _as
 
 BURST_KEYS = {"source": "trusted_flagger", "queue": "ads", "reporter_organisation":
@@ -32,12 +31,8 @@ def demo_with_trends(service_settings: ServiceSettings) -> Iterator[tuple[LiveSe
                                                                           datetime]]:
     seeded_at = datetime.now(UTC)
     accounts = seed_demo(service_settings.db_url, cases=12, matches=True, trends=True)
-    running = start_in_thread(service_settings)
-    try:
-        yield (LiveService(url=running.url, accounts=accounts, db_url=service_settings.db_url,
-                           settings=service_settings, running=running), seeded_at)
-    finally:
-        running.stop()
+    with serving(service_settings, accounts) as live:
+        yield live, seeded_at
 
 
 def test_the_demo_burst_is_the_one_spike_and_its_cases_are_behind_it(

@@ -8,9 +8,11 @@ import os
 import pytest
 
 from tests.helpers.keyring_daemon import PASSWORD_ENV, ensure_unlocked
+from ui.app import qt_environment
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
+qt_environment()  # the Qt settings the app runs with
 
 @pytest.fixture(autouse=True)
 def _keyring_still_unlocked() -> None:

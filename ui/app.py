@@ -9,6 +9,7 @@ and `ui.console.lead_console.build_console`.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -199,6 +200,14 @@ def _choose_demo_login(logins: list[DemoLogin], on_chosen: Callable[[DemoLogin],
     return dialog
 
 
+def qt_environment() -> None:
+    """Before the QApplication: Qt's raster engine hands every fill of 96 lines or more to a
+    thread pool and waits for it. On a shared or small CPU the hand-off (a woken thread, a
+    latch) costs the GUI thread more than the fill, during a case switch most of all; with
+    QT_NO_GUI_THREADPOOL the fills stay on the GUI thread (a setting of the user's wins)."""
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
+
+
 def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None,
         tour_dir: Path | None = None, settings_path: Path | None = None,
         prefetch: bool = True, demo_logins: list[DemoLogin] | None = None,
@@ -211,6 +220,7 @@ def run(config: ClientConfig, *, demo_credentials: tuple[str, str] | None = None
 
     `demo_logins`: the demo's accounts to pick from (with a screen and no `demo_credentials`).
     `lead_credentials`: the tour's second part signs in to the console with these."""
+    qt_environment()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("reviewer-app")

@@ -277,9 +277,15 @@ class ReviewFlow(QObject):
 
     def open(self, case_id: str) -> None:
         """Open a case: painted at once when prefetched; otherwise `sig_loading` clears the
-        screen at once and the case is loaded and rendered off-thread."""
+        screen at once and the case is loaded and rendered off-thread. What the opening starts
+        in the background (its exposure written, its sharper steps, its matches, the next
+        cases) starts once the case is painted."""
         if self._stopped or (self.current is not None and self.current.case.id == case_id):
             return
+        with self.workers.painting_first():
+            self._open(case_id)
+
+    def _open(self, case_id: str) -> None:
         self._leave()
         self.cache.pinned = case_id
         self._handle.start()
@@ -297,8 +303,8 @@ class ReviewFlow(QObject):
             else:
                 self._load(case_id)
         # The blur is painted first; what only prepares (the sharper steps, the case's
-        # matches, the next cases) is queued behind that paint, for this case if still open.
-        QTimer.singleShot(0, lambda: self._after_open(case_id))
+        # matches, the next cases) follows that paint, for this case if still open.
+        self.workers.after_paint(lambda: self._after_open(case_id))
 
     def _after_open(self, case_id: str) -> None:
         if self._stopped or self.cache.pinned != case_id:
@@ -573,16 +579,17 @@ class ReviewFlow(QObject):
             self._failed(exc)
 
         self.decided.add(case_id)
-        self.workers.run(op, self._decided, failed)
-        if and_next:
-            nxt = self.next_case_id(case_id)
-            self._leave()
-            self.cache.drop(case_id)
-            if nxt is not None:
-                self.open(nxt)
-            else:
-                self.sig_opened.emit(None)
-                self.sig_message.emit("Queue done. Pull more cases with Ctrl+L.")
+        with self.workers.painting_first():  # the write starts once the next case is painted
+            self.workers.run(op, self._decided, failed)
+            if and_next:
+                nxt = self.next_case_id(case_id)
+                self._leave()
+                self.cache.drop(case_id)
+                if nxt is not None:
+                    self.open(nxt)
+                else:
+                    self.sig_opened.emit(None)
+                    self.sig_message.emit("Queue done. Pull more cases with Ctrl+L.")
 
     # ------------------------------------------------------------------ near-duplicates
 

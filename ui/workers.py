@@ -6,6 +6,10 @@ are serialized anyway, and a serial order keeps "decide, then fetch next" in ord
 
 Never touch widgets inside `op`: it runs on a worker thread. `on_done` and `on_failed` run on
 the GUI thread.
+
+What a case switch starts in the background waits for the switch's paint (`painting_first`,
+`after_paint`): woken worker threads take the shared cores and the interpreter lock from the
+GUI thread, and the reviewer is waiting for the next case, not for what prepares the one after.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRunnable, Qt, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,6 +57,12 @@ class _Job(QRunnable, Generic[T]):
             self._relay.sig_done.emit(self._number, result)
 
 
+_AFTER_PAINT = QEvent.Type(QEvent.registerEventType())
+"""Posted at low priority: Qt delivers it after the windows' update requests posted before
+it (also of low priority), so after the paints already asked for; a zero-time timer would run
+before them. (A window's very first paint after it is shown can wait for its exposure: this
+orders work, it guarantees nothing and nothing depends on it but speed.)"""
+
 _Callbacks = tuple[Callable[[Any], Any] | None, Callable[[BaseException], Any] | None]
 
 
@@ -72,6 +83,10 @@ class Workers(QObject):
         self._relay = _Relay(self)
         self._relay.sig_done.connect(self._done, Qt.ConnectionType.QueuedConnection)
         self._relay.sig_failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        self._holding = 0
+        self._held: list[tuple[QThreadPool, _Job[Any]]] = []
+        self._after: list[Callable[[], Any]] = []
+        self._after_posted = False
 
     def run(
         self,
@@ -89,7 +104,52 @@ class Workers(QObject):
             return
         number = next(self._numbers)
         self._pending[number] = (on_done, on_failed)
-        (pool or self.session_pool).start(_Job(op, self._relay, number))
+        job = _Job(op, self._relay, number)
+        if self._holding or self._held:  # behind held work: the session's order is kept
+            self._held.append((pool or self.session_pool, job))
+        else:
+            (pool or self.session_pool).start(job)
+
+    @contextmanager
+    def painting_first(self) -> Iterator[None]:
+        """Jobs run inside the block start, in order, once the paints it asked for are done
+        (nested blocks: once the outermost ends); jobs run while some are held queue behind
+        them (a last sync at quit follows the decision it must carry). `close` and `wait_idle`
+        start them at once, so a decision queued here is written before the window goes."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
+            if not self._holding and self._held:
+                self._post_after_paint()
+
+    def after_paint(self, fn: Callable[[], Any]) -> None:
+        """Call `fn` on the GUI thread once the paints already asked for are done."""
+        self._after.append(fn)
+        self._post_after_paint()
+
+    def _post_after_paint(self) -> None:
+        if not self._after_posted:
+            self._after_posted = True
+            QCoreApplication.postEvent(self, QEvent(_AFTER_PAINT),
+                                       Qt.EventPriority.LowEventPriority.value)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() != _AFTER_PAINT:
+            return super().event(event)
+        self._after_posted = False
+        self._start_held()  # first: they were asked for before these callbacks ran
+        callbacks, self._after = self._after, []
+        for fn in callbacks:
+            if not self._closed:
+                fn()
+        return True
+
+    def _start_held(self) -> None:
+        held, self._held = self._held, []
+        for pool, job in held:
+            pool.start(job)
 
     def _done(self, number: int, result: object) -> None:
         on_done, _ = self._pending.pop(number, (None, None))
@@ -111,6 +171,7 @@ class Workers(QObject):
 
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """Block until both pools are empty (for shutdown and tests, never for normal UI)."""
+        self._start_held()
         ok = self.session_pool.waitForDone(msecs)
         return self.decode_pool.waitForDone(msecs) and ok
 
@@ -119,5 +180,6 @@ class Workers(QObject):
         (nobody will look at them); session jobs never are: a queued decision, note or
         exposure event is written before this returns."""
         self._closed = True
+        self._start_held()
         self.decode_pool.clear()
         return self.wait_idle(msecs)

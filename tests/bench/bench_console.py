@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 from reviewer_app import contract
 from reviewer_app.domain import HarmCategory
 from tests.bench.run_all import Figure
+from ui.app import qt_environment
 
 PEOPLE = 500
 WEEKS_OF_HISTORY = 5
@@ -111,6 +112,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def run() -> list[Figure]:
+    qt_environment()  # as the app runs
     app = QApplication.instance() or QApplication([])
     from ui.console.dashboard import TeamDashboardView
 

@@ -8,12 +8,8 @@ commits) happens before the clock starts. `BENCH_SYNC_DECISIONS` shrinks the run
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -23,34 +19,9 @@ from reviewer_app.client.session import ReviewSession
 from reviewer_app.config import ClientConfig
 from reviewer_app.service.seed import add_cases, seed_demo
 from tests.bench.run_all import Figure
+from tests.bench.service_process import service_process
 
 DECISIONS = int(os.environ.get("BENCH_SYNC_DECISIONS", "10000"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(db_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "reviewer_app.service", "serve", "--db",
-                                 db_url, "--port", str(port), "--no-migrate",
-                                 "--lease-ttl", "7200"], stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/openapi.json", timeout=2):
-                return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"the service did not start: {log.read_text()[-2000:]}")
 
 
 def _drain(url: str, data_dir: Path, account: tuple[str, str], per_item: bool) -> float:
@@ -87,13 +58,9 @@ def run() -> list[Figure]:
         db_url = f"sqlite:///{root / 'service.db'}"
         accounts = seed_demo(db_url, cases=0)
         add_cases(db_url, 2 * DECISIONS, migrate=False, seed=5, decidable_as_is=True)
-        proc, url = _serve(db_url, root / "service.log")
-        try:
+        with service_process(db_url, root / "service.log") as url:
             batch = _drain(url, root / "batch", accounts.specialist, per_item=False)
             single = _drain(url, root / "single", accounts.specialist, per_item=True)
-        finally:
-            proc.terminate()
-            proc.wait(30)
     n = f"{DECISIONS} decisions, service in its own process on loopback (SQLite)"
     return [
         Figure("sync", "drain via POST /v1/sync (batches of up to 500)", batch, "dec/s", n),

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from reviewer_app.service.mediagen import synthetic_video
 from tests.bench.run_all import Figure
+from ui.app import qt_environment
 from ui.video import VideoView
 
 SECONDS = 6.0
@@ -93,6 +94,7 @@ def _p95(values: list[float]) -> float:
 
 
 def run() -> list[Figure]:
+    qt_environment()  # as the app runs
     app = QApplication.instance() or QApplication([])
     assert app is not None
     data = synthetic_video(1920, 1080, fps=30, seconds=SECONDS, seed=5)

@@ -63,3 +63,33 @@ def test_the_warning_colour_follows_the_services_window(qapp: object) -> None:
     assert far.color() == WARNING_COLOUR
     narrower = _model(30)
     assert _cell(narrower, "soon", Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_rows_are_made_again_when_time_passes_and_when_a_case_is_decided(qapp: object) -> None:
+    """The model keeps each row's cells between changes; the adversary is a stale row: a
+    countdown that no longer moves, a decided case still shown undecided."""
+    now = [NOW]
+    model = QueueModel()
+    model.now = lambda: now[0]
+    model.set_cases([_summary("soon", timedelta(minutes=45, seconds=10))])
+    assert _cell(model, "soon", Qt.ItemDataRole.DisplayRole) == "45 min"
+    now[0] = NOW + timedelta(minutes=50)
+    assert _cell(model, "soon", Qt.ItemDataRole.DisplayRole) == "45 min"  # until the tick
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last: changed.append((first.row(), last.row())))
+    model.refresh_countdowns()
+    assert changed == [(0, 0)]
+    assert _cell(model, "soon", Qt.ItemDataRole.DisplayRole) == "⚠ breached 4 min ago"
+    font = _cell(model, "soon", Qt.ItemDataRole.FontRole)
+    assert isinstance(font, QFont)
+    assert font.bold()
+
+    model.decided.add("soon")
+    model.mark_decided("soon")
+    row = model.row_of("soon")
+    assert row is not None
+    assert model.data(model.index(row, 0), Qt.ItemDataRole.DisplayRole) == "✓ 50"
+    grey = model.data(model.index(row, 1), Qt.ItemDataRole.ForegroundRole)
+    assert isinstance(grey, QBrush)
+    assert grey.color() != BREACHED_COLOUR  # decided: no longer the breached red
+    assert _cell(model, "soon", Qt.ItemDataRole.FontRole) is None

@@ -40,7 +40,7 @@ def test_a_second_review_is_blind_and_reaches_the_service(
                     timeout=WAIT_MS)
     assert banner.isVisible()
     assert "Second review (blind)" in banner.text()
-    context = ws.window.case_view.context.text()
+    context = ws.window.case_view.context.html()
     assert FIRST_REASON not in context
     assert "zoravic" not in context
 

@@ -47,7 +47,7 @@ def test_a_severe_text_is_collapsed_until_opened_counted_and_searchable(
     assert not view.words_on_screen
     assert not [e for e in events if e.case_id == severe_text]
     assert ws.window.case_view.subject_collapsed  # the subject text too
-    assert "Show the subject text" in ws.window.case_view.context.text()
+    assert "Show the subject text" in ws.window.case_view.context.html()
 
     press(ws, Qt.Key.Key_Return)
     assert view.words_on_screen

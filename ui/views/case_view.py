@@ -13,8 +13,9 @@ import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from reviewer_app.domain import (
     BusinessContext,
@@ -75,6 +76,41 @@ def category_warning(category: HarmCategory, severity: int) -> str:
     return (f"Warning: {humanise(category)}, severity {severity_text(severity)}.")
 
 
+class ContextText(QTextBrowser):
+    """The case's context as rich text that scrolls, selectable, its one link (show the
+    collapsed subject) a signal. A text browser lays the document out once per case at its
+    width; a word-wrapped label in a scroll area laid it out again for each size it was asked
+    (height for width, minimum size), on every case switch.
+
+    Signals:
+        sig_link(str): a link in the text was activated (its href).
+    """
+
+    sig_link = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.viewport().setBackgroundRole(QPalette.ColorRole.Window)  # follows the theme
+        self.anchorClicked.connect(self._anchor)
+        self._html = ""
+
+    def show_html(self, text: str) -> None:
+        """Shows `text` (HTML); the same text again changes nothing and paints nothing."""
+        if text != self._html:
+            self._html = text
+            self.setHtml(text)
+
+    def html(self) -> str:
+        """The HTML last shown (as given, before Qt's rewriting)."""
+        return self._html
+
+    def _anchor(self, url: QUrl) -> None:
+        self.sig_link.emit(url.toString())
+
+
 class CaseView(QWidget):
     """Context panel above the safeguarded media (the item strip, then the widget of the item
     on screen)."""
@@ -83,16 +119,9 @@ class CaseView(QWidget):
         super().__init__(parent)
         self.now: Callable[[], datetime] = SystemClock().now
         """Service time (the window sets the session's clock); SLA times are service times."""
-        self.context = QLabel(self)
+        self.context = ContextText(self)
         self.context.setObjectName("caseContext")
-        self.context.setTextFormat(Qt.TextFormat.RichText)
-        self.context.setOpenExternalLinks(False)
-        self.context.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard
-                                             | Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.context.linkActivated.connect(self._link)
-        self.context.setWordWrap(True)
-        self.context.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.context.sig_link.connect(self._link)
         self.context.setAccessibleName("Case context")
         self.media_note = QLabel(self)
         self.media_note.setObjectName("mediaNote")
@@ -109,10 +138,6 @@ class CaseView(QWidget):
             "background:#2b4c7e; color:white; padding:6px; font-weight:bold;")
         self.second_review.hide()
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.context)
         self.stack = MediaStack(self, workers=workers)
         self.viewer = self.stack.image
         self.strip = ItemStrip(self)
@@ -125,7 +150,7 @@ class CaseView(QWidget):
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setObjectName("caseSplit")
-        split.addWidget(scroll)
+        split.addWidget(self.context)
         split.addWidget(media)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
@@ -148,7 +173,7 @@ class CaseView(QWidget):
         self.second_review.setVisible(case is not None and case.second_review)
         self.subject_collapsed = bool(case is not None and case.subject_text and collapse_subject)
         if case is None:
-            self.context.setText("<p>No case open. Pull cases from the queue (Ctrl+L).</p>")
+            self.context.show_html("<p>No case open. Pull cases from the queue (Ctrl+L).</p>")
             self.strip.set_items([])
             self.stack.clear("No case open")
             return
@@ -164,8 +189,8 @@ class CaseView(QWidget):
 
     def _fill(self) -> None:
         if self.case is not None:
-            self.context.setText(context_html(self.case, self.now(),
-                                              subject_collapsed=self.subject_collapsed))
+            self.context.show_html(context_html(self.case, self.now(),
+                                                subject_collapsed=self.subject_collapsed))
 
     def _link(self, link: str) -> None:
         if link == SUBJECT_LINK:

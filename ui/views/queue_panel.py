@@ -5,6 +5,7 @@ and minutes, amber inside the service's warning window, red, bold and marked "�
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import (
@@ -72,13 +73,63 @@ def sla_state(minutes: int, warning_minutes: int = DEFAULT_WARNING_MINUTES) -> s
     return "SLA on track"
 
 
-_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
-                    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole,
-                    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole})
-"""The roles data() answers; the view asks for a dozen more per cell, per paint."""
+_BOLD = QFont()
+_BOLD.setBold(True)
+_DECIDED_BRUSH = QBrush(QColor("#808080"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One row as the view asks for it, made once per change (a decision, a countdown tick):
+    a table paint asks a dozen roles of every cell it paints, and the answers are looked up."""
+
+    display: tuple[str, ...]
+    foreground: tuple[QBrush | None, ...]
+    font: tuple[QFont | None, ...]
+    background: tuple[QBrush | None, ...]
+    tooltip: str
+    accessible: str
+
+    @classmethod
+    def of(cls, case: CaseSummary, now: datetime, *, decided: bool,
+           warning_minutes: int) -> _Row:
+        minutes = sla_left_minutes(case, now)
+        sla = sla_cell(case, now)
+        state = sla_state(minutes, warning_minutes)
+        colour = sla_colour(minutes, warning_minutes)
+        none: tuple[None, ...] = (None,) * len(COLUMNS)
+        foreground: tuple[QBrush | None, ...] = none
+        if decided:
+            foreground = (_DECIDED_BRUSH,) * len(COLUMNS)
+        elif colour is not None:
+            foreground = (None, QBrush(colour)) + none[2:]
+        return cls(
+            display=(f"{'✓ ' if decided else ''}{case.priority}", sla, humanise(case.source),
+                     humanise(case.policy_area), humanise(case.harm_category),
+                     str(int(case.severity))),
+            foreground=foreground,
+            font=(None, _BOLD) + none[2:] if minutes < 0 and not decided else none,
+            background=none[:5] + (QBrush(QColor(
+                SEVERITY_COLOURS.get(int(case.severity), "#4a5568"))),),
+            tooltip=f"Case {case.id}, due {case.sla_due_at:%Y-%m-%d %H:%M} UTC ({state})",
+            accessible=(f"Case {case.id}, priority {case.priority}, "
+                        f"{humanise(case.harm_category)}, severity {int(case.severity)}, "
+                        f"{state}: {sla.removeprefix(BREACHED_MARK).strip()}"),
+        )
+
+
+_FIELDS: dict[int, str] = {role.value: field for role, field in (
+    (Qt.ItemDataRole.DisplayRole, "display"), (Qt.ItemDataRole.ForegroundRole, "foreground"),
+    (Qt.ItemDataRole.FontRole, "font"), (Qt.ItemDataRole.BackgroundRole, "background"),
+    (Qt.ItemDataRole.ToolTipRole, "tooltip"), (Qt.ItemDataRole.AccessibleTextRole, "accessible"))}
+"""The roles data() answers, and the `_Row` field of each; the view asks a dozen more."""
 
 
 class QueueModel(QAbstractTableModel):
+    """The leased cases, highest priority first. Each row's cells are made once per change
+    (`_Row`): a decision remakes its row, the countdown tick (`refresh_countdowns`) every row,
+    so a paint reads neither the clock nor the case."""
+
     def __init__(self) -> None:
         super().__init__()
         self.cases: list[CaseSummary] = []
@@ -86,16 +137,19 @@ class QueueModel(QAbstractTableModel):
         self.now: Callable[[], datetime] = SystemClock().now
         """Service time (the window sets the session's clock); SLA times are service times."""
         self.warning_minutes = DEFAULT_WARNING_MINUTES
+        self._rows: dict[int, _Row] = {}
 
     def set_cases(self, cases: list[CaseSummary]) -> None:
         self.beginResetModel()
         self.cases = sorted(cases, key=lambda c: (-c.priority, c.sla_due_at))
+        self._rows.clear()
         self.endResetModel()
 
     def mark_decided(self, case_id: str) -> None:
         """Repaint a row once its decision is safe in the outbox (`decided` is the flow's set)."""
         row = self.row_of(case_id)
         if row is not None:
+            self._rows.pop(row, None)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def row_of(self, case_id: str) -> int | None:
@@ -116,45 +170,20 @@ class QueueModel(QAbstractTableModel):
             return COLUMNS[section]
         return None
 
+    def _row(self, row: int) -> _Row:
+        made = self._rows.get(row)
+        if made is None:
+            case = self.cases[row]
+            made = self._rows[row] = _Row.of(case, self.now(), decided=case.id in self.decided,
+                                             warning_minutes=self.warning_minutes)
+        return made
+
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
+        field = _FIELDS.get(role)
+        if field is None or not index.isValid():
             return None
-        if role not in _ROLES:
-            return None
-        case = self.cases[index.row()]
-        col = index.column()
-        now = self.now()
-        minutes = sla_left_minutes(case, now)
-        if role == Qt.ItemDataRole.DisplayRole:
-            done = case.id in self.decided
-            return (
-                f"{'✓ ' if done else ''}{case.priority}",
-                sla_cell(case, now),
-                humanise(case.source),
-                humanise(case.policy_area),
-                humanise(case.harm_category),
-                str(int(case.severity)),
-            )[col]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if case.id in self.decided:
-                return QBrush(QColor("#808080"))
-            if col == 1 and (colour := sla_colour(minutes, self.warning_minutes)) is not None:
-                return QBrush(colour)
-        if role == Qt.ItemDataRole.FontRole and col == 1 and minutes < 0 \
-                and case.id not in self.decided:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.BackgroundRole and col == 5:
-            return QBrush(QColor(SEVERITY_COLOURS.get(int(case.severity), "#4a5568")))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (f"Case {case.id}, due {case.sla_due_at:%Y-%m-%d %H:%M} UTC "
-                    f"({sla_state(minutes, self.warning_minutes)})")
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return (f"Case {case.id}, priority {case.priority}, {humanise(case.harm_category)}, "
-                    f"severity {int(case.severity)}, {sla_state(minutes, self.warning_minutes)}: "
-                    f"{sla_cell(case, now).removeprefix(BREACHED_MARK).strip()}")
-        return None
+        value = getattr(self._row(index.row()), field)
+        return value[index.column()] if isinstance(value, tuple) else value
 
     def set_warning_minutes(self, minutes: int) -> None:
         """The service's SLA warning window (from GET /v1/sla/config)."""
@@ -162,6 +191,8 @@ class QueueModel(QAbstractTableModel):
         self.refresh_countdowns()
 
     def refresh_countdowns(self) -> None:
+        """Time has passed: every row is made again (its countdown, colour and words)."""
+        self._rows.clear()
         if self.cases:
             self.dataChanged.emit(self.index(0, 1), self.index(len(self.cases) - 1, 1))
 
@@ -188,7 +219,10 @@ class QueuePanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Columns fit their contents when the cases change and when the countdowns tick, not
+        # on every change of a row (ResizeToContents measures every row at each decision).
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.model.modelReset.connect(self.table.resizeColumnsToContents)
         self.table.activated.connect(lambda idx: self.sig_open.emit(self.model.cases[idx.row()].id))
         self.pull = QPushButton("&Pull cases", self)
         self.pull.setAccessibleName("Pull more cases")
@@ -206,8 +240,12 @@ class QueuePanel(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self._tick = QTimer(self)
-        self._tick.timeout.connect(self.model.refresh_countdowns)
+        self._tick.timeout.connect(self._refresh_countdowns)
         self._tick.start(30_000)
+
+    def _refresh_countdowns(self) -> None:
+        self.model.refresh_countdowns()
+        self.table.resizeColumnToContents(1)
 
     def select(self, case_id: str) -> None:
         row = self.model.row_of(case_id)

@@ -582,14 +582,19 @@ class ReviewFlow(QObject):
         with self.workers.painting_first():  # the write starts once the next case is painted
             self.workers.run(op, self._decided, failed)
             if and_next:
-                nxt = self.next_case_id(case_id)
-                self._leave()
-                self.cache.drop(case_id)
-                if nxt is not None:
-                    self.open(nxt)
-                else:
-                    self.sig_opened.emit(None)
-                    self.sig_message.emit("Queue done. Pull more cases with Ctrl+L.")
+                self._move_on(case_id, "Queue done. Pull more cases with Ctrl+L.")
+
+    def _move_on(self, case_id: str, done: str | None = None) -> None:
+        """Leave the decided case for the one after it (`done` said when there is none)."""
+        nxt = self.next_case_id(case_id)
+        self._leave()
+        self.cache.drop(case_id)
+        if nxt is not None:
+            self.open(nxt)
+        else:
+            self.sig_opened.emit(None)
+            if done:
+                self.sig_message.emit(done)
 
     # ------------------------------------------------------------------ near-duplicates
 
@@ -651,14 +656,9 @@ class ReviewFlow(QObject):
             self._failed(exc)
 
         self.decided.add(case_id)
-        self.workers.run(op, done, failed)
-        nxt = self.next_case_id(case_id)
-        self._leave()
-        self.cache.drop(case_id)
-        if nxt is not None:
-            self.open(nxt)
-        else:
-            self.sig_opened.emit(None)
+        with self.workers.painting_first():
+            self.workers.run(op, done, failed)
+            self._move_on(case_id)
 
     def apply_match(self) -> None:
         """Queue the earlier decided match's decision for the open case, nothing revealed."""

@@ -94,6 +94,8 @@ class ContextText(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.viewport().setBackgroundRole(QPalette.ColorRole.Window)  # follows the theme
+        # Always there: a scroll bar that came and went laid each case out at two widths.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.anchorClicked.connect(self._anchor)
         self._html = ""
 

@@ -18,8 +18,9 @@ whatever it paints went through the safeguarded pipeline or is the placeholder.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QImage,
@@ -68,6 +69,8 @@ class MediaViewer(QWidget):
         self.setMinimumSize(QSize(320, 200))
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # paintEvent fills every pixel, so Qt need not paint the window beneath it first
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._renderings: dict[RevealStep, SafeRendering] = {}
         self._label = ""
         self._lens_pos: QPoint | None = None
@@ -269,7 +272,10 @@ class MediaViewer(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         try:
-            painter.fillRect(self.rect(), self.palette().window())
+            background = self.palette().window()
+            if self._paint_picture(painter, background):
+                return
+            painter.fillRect(self.rect(), background)
             if self._reveal.hidden:
                 self._paint_message(painter, "Content hidden.\nPress H to show the blurred view.")
                 return
@@ -293,6 +299,32 @@ class MediaViewer(QWidget):
                 painter.drawImage(target, self._fit(sharp.image, target))
         finally:
             painter.end()
+
+    def _paint_picture(self, painter: QPainter, background: QBrush) -> bool:
+        """The common paint, a rendering made for this size shown as it is (no lens, no
+        zoom): the picture copied whole and only the bands beside it filled. Returns False,
+        having painted nothing, for every other case: the caller then fills the whole widget
+        first (the viewer is opaque: what it leaves unpainted would show what was there)."""
+        blurred = self._renderings.get(RevealStep.BLURRED)
+        if (blurred is None or self._reveal.hidden or self._reveal.interstitial
+                or self._reveal.lens or self._zoom != 1.0 or self.devicePixelRatioF() != 1.0):
+            return False
+        image = self._renderings[self.painted_step or RevealStep.BLURRED].image
+        fitted = blurred.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        if image.size() != fitted:
+            return False
+        whole = QRect(QPoint((self.width() - fitted.width()) // 2,
+                             (self.height() - fitted.height()) // 2), fitted)
+        width, height = self.width(), self.height()
+        for band in (QRect(0, 0, whole.left(), height),  # left, right, above, below
+                     QRect(whole.right() + 1, 0, width - whole.right() - 1, height),
+                     QRect(whole.left(), 0, whole.width(), whole.top()),
+                     QRect(whole.left(), whole.bottom() + 1, whole.width(),
+                           height - whole.bottom() - 1)):
+            if not band.isEmpty():
+                painter.fillRect(band, background)
+        painter.drawImage(whole.topLeft(), image)
+        return True
 
     def _fit(self, image: QImage, target: QRectF) -> QImage:
         """`image` at the size it is painted, when it fits the widget: made once per size, not

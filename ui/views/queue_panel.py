@@ -219,6 +219,7 @@ class QueuePanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setHighlightSections(False)  # no header repaint per pick
         # Columns fit their contents when the cases change and when the countdowns tick, not
         # on every change of a row (ResizeToContents measures every row at each decision).
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

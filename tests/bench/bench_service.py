@@ -11,14 +11,18 @@ comparing configurations, not a capacity promise.
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer_app.service.storage import MEDIA_DIR_ENV
 from tests.bench.run_all import Figure
 from tests.helpers.postgres import find_pg_bin, free_port, postgres_cluster
 from tests.helpers.service_fixtures import ServiceProcess, seed_specialists_and_cases
@@ -107,6 +111,20 @@ def _measure(db_url: str, processes: int, workdir: Path,
     return decided / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
+@contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    """`name` set to `value` in this process (and the services it starts), then as it was."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
+
+
 def _figures(label: str, result: tuple[float, float, float]) -> list[Figure]:
     ops, p50, p99 = result
     return [
@@ -138,7 +156,9 @@ def run() -> list[Figure]:
             figures.append(Figure("service", "PostgreSQL figures", 0.0, "-",
                                   "skipped: PostgreSQL server binaries not found"))
             return figures
-        with postgres_cluster() as pg:
+        # PostgreSQL implies no media directory: the seed and the services learn one as any
+        # tool given only a database URL does, from the environment.
+        with postgres_cluster() as pg, _environ(MEDIA_DIR_ENV, str(work / "pg-media")):
             one = _measure(pg.create_database("bench1"), 1, work)
             two = _measure(pg.create_database("bench2"), 2, work)
             two_catch_up = _measure(pg.create_database("bench3"), 2, work, CATCH_UP)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from reviewer_app.client.session import ReviewSession
 from reviewer_app.domain import Action, HarmCategory, MediaKind
 from ui.imaging import RevealStep
+from ui.views.decision_bar import NEEDS_CITATION
 
 if TYPE_CHECKING:
     from ui.app import Workstation
@@ -119,6 +120,9 @@ class Tour(QObject):
         elif time.monotonic() > self._deadline:
             print(f"tour: stalled waiting for {what}", file=sys.stderr)
             print(f"tour: sync then: {self._sync_words()}", file=sys.stderr)
+            message = self.ws.window.statusBar().currentMessage()
+            print(f"tour: the status line then: {message or '(empty)'}", file=sys.stderr)
+            self.shot("stalled")
             self._finish(1)
 
     def _sync_words(self) -> str:
@@ -232,6 +236,9 @@ class Tour(QObject):
                 window.decision_bar.team.setCurrentIndex(0)
                 self.shot(f"case-{case_id}-escalate-to-{window.decision_bar.team.currentData()}")
             window.decision_bar.decision_actions[action].trigger()
+            if case_id not in flow.decided:  # refused: the status line says why
+                raise TourFailed(f"{action.value} on case {case_id} was refused: "
+                                 f"{window.statusBar().currentMessage() or 'no reason shown'}")
             self.decided += 1
         yield "every decision synced", lambda: (
             self._pending() == 0 and int(getattr(self.counts, "synced", 0)) >= self.decided)
@@ -270,9 +277,13 @@ class Tour(QObject):
         return True
 
     def _fill_what_the_source_needs(self, action: Action) -> None:
-        """A regulator's or a court's case that is restricted needs a legal ground, an IP
-        claim its outcome (`domain.DECISION_NEEDS`): the tour gives them as a reviewer would."""
+        """A removal, restriction or label cites a policy, and a case whose category has no
+        likely citation preselected (e.g. "other") gets none by itself; a regulator's or a
+        court's case that is restricted needs a legal ground, an IP claim its outcome
+        (`domain.DECISION_NEEDS`): the tour gives them as a reviewer would."""
         bar = self.ws.window.decision_bar
+        if action in NEEDS_CITATION and not bar.citations():
+            bar.citation.setCurrentIndex(1)  # the first code of the taxonomy (C, then pick)
         if bar.source_shortfall(action) is None:
             return
         bar.ground.setCurrentIndex(1)

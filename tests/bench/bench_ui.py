@@ -44,7 +44,7 @@ from tests.bench.service_process import service_process
 from tests.helpers.synthetic_media import colourful_image, encode
 from ui import imaging
 from ui.app import build_window, qt_environment
-from ui.imaging import ALLOCATION_LIMIT_MB, RevealStep, render
+from ui.imaging import ALLOCATION_LIMIT_MB, RevealStep, SafeRendering, render
 from ui.render_cache import ExposureSubject
 from ui.review_flow import ReviewFlow
 from ui.views.media_viewer import MediaViewer
@@ -156,14 +156,18 @@ class _PlainCanvas(QWidget):
         painter.end()
 
 
+def _renderings(made: QSize) -> list[SafeRendering]:
+    """Four blurred renderings of different synthetic pictures, made for `made`."""
+    return [render(encode(colourful_image(1920, 1080, seed=i), "JPEG", 90),
+                   RevealStep.BLURRED, made, blur_width=BLUR_WIDTH) for i in range(4)]
+
+
 def plain_paint_ms(count: int = 30, *, made: QSize = DISPLAY, canvas_size: QSize = WINDOW,
                    body: bool = False) -> list[float]:
     """Showing an already-made rendering: set it, repaint; per switch. The renderings are made
     for `made` and painted to fit a canvas of `canvas_size` (the same size: a plain copy).
     `body`: the paintEvent's own time, not the whole repaint (the backing store's share)."""
-    images = [render(encode(colourful_image(1920, 1080, seed=i), "JPEG", 90),
-                     RevealStep.BLURRED, made, blur_width=BLUR_WIDTH).image
-              for i in range(4)]
+    images = [rendering.image for rendering in _renderings(made)]
     canvas = _PlainCanvas()
     canvas.resize(canvas_size)
     canvas.show()
@@ -195,8 +199,8 @@ class _NextCasePaint(QObject):
         self._after: str | None = None
         self._painted = False
         self.at: float | None = None
-        self.viewer_ms: dict[bool, list[float]] = {False: [], True: []}
-        """The viewer's paintEvent of each next case, by: was it the warning card?"""
+        self.viewer_ms: list[float] = []
+        """The viewer's paintEvent of each next case that showed its blurred rendering."""
         self._paint = viewer.paintEvent
         viewer.paintEvent = self._seen  # type: ignore[method-assign]
         self._window = viewer.window()
@@ -213,7 +217,8 @@ class _NextCasePaint(QObject):
         if (current is not None and current.case.id != self._after and not self._painted
                 and (self._viewer.painted_step is not None or self._viewer.interstitial)):
             self._painted = True
-            self.viewer_ms[self._viewer.interstitial].append(took)
+            if not self._viewer.interstitial:
+                self.viewer_ms.append(took)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if obj is not self._window or event.type() != QEvent.Type.UpdateRequest:
@@ -330,7 +335,7 @@ def next_case_figures(tmp: Path, *, prefetch: bool, decisions: int = 30) -> list
     if prefetch:
         figures.append(Figure("ui", "decide-and-next with prefetch: decodes and scalings on "
                               "the GUI thread", image_work.count, "calls", "aim: 0"))
-        figures += _paint_ratios(p50, viewer_size, paints.viewer_ms[False])
+        figures += _paint_ratios(p50, viewer_size, paints.viewer_ms)
     return figures
 
 
@@ -338,8 +343,7 @@ def viewer_alone_ms(size: QSize, count: int = 40) -> tuple[float, float]:
     """(the viewer's paint, a plain canvas's paint), medians of their paintEvent bodies: each
     alone in a window of `size`, in turn, each showing the next of four renderings made for
     that size. The viewer's own code path, without the rest of a case switch."""
-    images = [render(encode(colourful_image(1920, 1080, seed=i), "JPEG", 90),
-                     RevealStep.BLURRED, size, blur_width=BLUR_WIDTH) for i in range(4)]
+    images = _renderings(size)
     subject = ExposureSubject(case_id="bench", media_id="bench",
                               harm_category=HarmCategory.OTHER, severity=Severity.LOW)
     viewer, canvas = MediaViewer(), _PlainCanvas()

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSize
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QRegion
 from PySide6.QtMultimedia import QMediaPlayer
+from PySide6.QtWidgets import QWidget
 
 from reviewer_app.domain import HarmCategory, Severity
 from reviewer_app.service.mediagen import broken_media, synthetic_video
@@ -342,3 +343,26 @@ def test_safeguard_of_an_rgb_frame_is_gray():
         assert out.format() is QImage.Format.Format_Grayscale8
     assert frames.safeguard(QVideoFrame(), RevealStep.BLURRED, QSize(64, 36), blur_width=16,
                             colour_allowed=True) is None
+
+
+def test_the_opaque_picture_leaves_nothing_of_what_was_there(qtbot, view, clip_small):
+    """The picture is opaque to Qt (a frame repaints it alone, not the window beneath), so
+    every paint must cover it: painted over pure red, standing for the last item's revealed
+    colour, no red remains while loading, on the blurred frame, or hidden."""
+    stale = QColor(255, 0, 0)
+
+    def stale_left() -> int:
+        canvas = QImage(view.picture.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        canvas.fill(stale)
+        view.picture.render(canvas, QPoint(), QRegion(), QWidget.RenderFlag.DrawChildren)
+        return sum(1 for y in range(0, canvas.height(), 4) for x in range(0, canvas.width(), 4)
+                   if canvas.pixel(x, y) == stale.rgb())
+
+    assert view.picture.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+    view.load(clip_small, subject(), content_type="video/mp4")
+    assert stale_left() == 0  # "Loading video..."
+    qtbot.waitUntil(lambda: view.has_frame, timeout=WAIT_MS)
+    assert stale_left() == 0  # the blurred first frame, bands beside it
+    view.hide_now()
+    assert stale_left() == 0
+    wait_strip(qtbot, view)

@@ -20,7 +20,7 @@ ARCH=$(dpkg --print-architecture)
 WORK=$ROOT/build/package
 FROZEN=$ROOT/build/desktop/dist/reviewer-app
 OUT=$ROOT/dist
-mkdir -p "$WORK" "$OUT"
+mkdir -p "$WORK" "$OUT" "$ROOT/build/desktop"
 started=$(date +%s)
 
 step() { echo "== package: $*"; }

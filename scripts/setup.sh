@@ -23,8 +23,9 @@ APT_PACKAGES=(
   binutils dpkg-dev debootstrap desktop-file-utils appstream
   # virtualenvs
   python3-venv
-  # building pdqhash (the PDQ perceptual hash ships as an sdist with a C++ extension)
-  g++
+  # building pdqhash (the PDQ perceptual hash ships as an sdist with a C++ extension,
+  # compiled against Python's headers)
+  g++ python3-dev
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -105,13 +105,31 @@ def qt_modules_imported_by_ui() -> set[str]:
     return found
 
 
+SERVICE_RULES = {"reviewer_app.clusters", "reviewer_app.spikes"}
+"""Pure rules of the core that only the service runs (the workstation shows their results
+from the API); PyInstaller rightly leaves out what nothing imports."""
+
+
+def test_the_service_rules_are_not_the_workstations() -> None:
+    """The exemption above holds only while no workstation code imports them."""
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"^\s*(from|import)\s+(" + "|".join(
+        re.escape(m) for m in SERVICE_RULES) + r")\b|from reviewer_app import .*\b(clusters|"
+        r"spikes)\b", re.MULTILINE)
+    importers = [str(p.relative_to(root)) for package in ("ui", "reviewer_app")
+                 for p in (root / package).rglob("*.py")
+                 if "service" not in p.relative_to(root).parts[:2]
+                 and p.stem not in ("clusters", "spikes") and pattern.search(p.read_text())]
+    assert importers == []
+
+
 def test_everything_the_workstation_imports_is_frozen(frozen: Path) -> None:
     """An exclude that hits a module the workstation uses breaks it only when that code
     runs (the lead console's charts, say); so every module of ui/ and of the core, and every
     Qt module ui/ names, must be in the build."""
     names = modules(frozen / "reviewer-app") | modules(frozen / "reviewer-cli")
     core = {m for m in source_modules("reviewer_app")
-            if not m.startswith("reviewer_app.service")}
+            if not m.startswith("reviewer_app.service") and m not in SERVICE_RULES}
     wanted = source_modules("ui") | source_modules("safeguards") | core
     assert sorted(wanted - names) == []
     extensions = {f"PySide6.{p.name.split('.')[0]}"

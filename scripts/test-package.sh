@@ -49,8 +49,26 @@ MIRROR=$(mirror)
 # ------------------------------------------------------------------ mounts, always undone
 MOUNTS=()
 TMP=$(mktemp -d /tmp/test-package-XXXXXX)
+# Every process running inside `dir` (a root under it): the service the test started in a
+# chroot is not a child of the shell's job (chroot runs under a subshell), so killing the job
+# alone left it serving after the test. SIGTERM, then wait up to 5 s for them to go.
+stop_rooted() {  # dir
+  local pid root pids=()
+  for pid in /proc/[0-9]*; do
+    root=$(readlink "$pid/root" 2>/dev/null) || continue
+    case "$root" in "$1" | "$1"/*) pids+=("${pid#/proc/}") ;; esac
+  done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "${pids[@]}" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
+}
 cleanup() {
   local status=$?
+  stop_rooted "$TMP"
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
     umount -l "${MOUNTS[$i]}" 2>/dev/null || true
   done
@@ -221,7 +239,11 @@ for _ in $(seq 1 150); do
 done
 in_root "$R" /opt/reviewer-service/venv/bin/python -c \
   "import urllib.request; print('   /healthz:', urllib.request.urlopen('$URL/healthz').read().decode())"
-stop_service() { kill "$svc_pid" 2>/dev/null || true; wait "$svc_pid" 2>/dev/null || true; }
+stop_service() {
+  kill "$svc_pid" 2>/dev/null || true
+  stop_rooted "$R"  # the service itself, in its root
+  wait "$svc_pid" 2>/dev/null || true
+}
 
 as_svc() { in_root "$R" runuser -u reviewer-service -- "$@"; }
 CONF=/etc/reviewer-service/reviewer-service.toml

@@ -700,7 +700,7 @@ class ReviewFlow(QObject):
                 self.sig_decided.emit(member.case_id)
             self._decided(case_id)
             if self.open_id is not None and self.open_id in self.decided:
-                self._next_after(self.open_id)
+                self._move_on(self.open_id)
             self.sig_message.emit(f"Decided {len(result.decided) + 1} cases of the group; "
                                   f"{result.exposure_avoided} never shown.")
             self.sig_queue.emit(self.cases)
@@ -714,18 +714,9 @@ class ReviewFlow(QObject):
         # the group's other cases are not opened (not even blurred) while the service
         # decides them: the point of a group decision is that they are never shown
         self._group_pending |= members
-        self.workers.run(op, done, failed)
-        self._next_after(case_id)
-
-    def _next_after(self, case_id: str) -> None:
-        """Leave `case_id` (decided) for the next undecided case, or an empty screen."""
-        nxt = self.next_case_id(case_id)
-        self._leave()
-        self.cache.drop(case_id)
-        if nxt is not None:
-            self.open(nxt)
-        else:
-            self.sig_opened.emit(None)
+        with self.workers.painting_first():  # as any decision: the next case paints first
+            self.workers.run(op, done, failed)
+            self._move_on(case_id)
 
     def refresh_avoided(self) -> None:
         """The exposure avoided as the service counts it (after the outbox has synced)."""
